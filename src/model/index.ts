@@ -1,0 +1,8 @@
+export * from "./types.js";
+export * from "./issues.js";
+export * from "./ip.js";
+export { parseDocuments, type SourcedDoc } from "./documents.js";
+export { buildModel } from "./build.js";
+export { parseSelector, printSelector, type Selector } from "./selector.js";
+export { API_VERSION } from "./schema.js";
+export { PSEUDO_PREFIX } from "./labels.js";

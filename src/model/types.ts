@@ -1,0 +1,99 @@
+// The validated, normalized model that every later layer reads. Built only by buildModel.
+import type { Cidr, Ip } from "./ip.js";
+import type { Selector } from "./selector.js";
+
+export const ISOLATIONS = ["none", "network", "workload"] as const;
+export const ACTIONS = ["Allow", "Deny", "Pass", "Log"] as const;
+export const PROTOCOLS = ["TCP", "UDP", "SCTP", "ICMP"] as const;
+export const PORT_PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
+export const POLICY_TYPES = ["Ingress", "Egress"] as const;
+export const DENY_ACTIONS = ["Reject", "Drop"] as const;
+
+export type Isolation = (typeof ISOLATIONS)[number];
+export type Action = (typeof ACTIONS)[number];
+export type Protocol = (typeof PROTOCOLS)[number];
+export type PortProtocol = (typeof PORT_PROTOCOLS)[number];
+export type PolicyType = (typeof POLICY_TYPES)[number];
+export type DenyAction = (typeof DENY_ACTIONS)[number];
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface SelectorRef {
+  text: string;
+  tree: Selector;
+}
+
+export interface Namespace {
+  name: string;
+  labels: Labels;
+}
+
+export interface Network {
+  name: string;
+  labels: Labels;
+  subnets: Cidr[];
+  isolation: Isolation;
+}
+
+export interface NamedPort {
+  name: string;
+  port: number;
+  protocol: PortProtocol;
+}
+
+export interface Workload {
+  /** metadata.name, or namespace/name when it has a namespace: how people and the matrix name it. */
+  id: string;
+  name: string;
+  namespace?: string;
+  /** metadata.labels plus the pseudo-labels moat.dev/name, moat.dev/network, moat.dev/node, moat.dev/namespace. */
+  labels: Labels;
+  node: string;
+  network: string;
+  ips: Ip[];
+  interface?: string;
+  ports: NamedPort[];
+}
+
+export type PortSpec = { kind: "range"; start: number; end: number } | { kind: "named"; name: string };
+
+export interface Peer {
+  selector?: SelectorRef;
+  namespaceSelector?: SelectorRef;
+  networks?: string[];
+  cidrs?: Cidr[];
+  notCidrs?: Cidr[];
+  sameLabels?: string[];
+}
+
+export interface Rule {
+  action: Action;
+  protocol?: Protocol;
+  ports?: PortSpec[];
+  peer?: Peer;
+}
+
+export interface Policy {
+  /** metadata.name, or namespace/name. */
+  id: string;
+  name: string;
+  namespace?: string;
+  order: number;
+  selector: SelectorRef;
+  types: PolicyType[];
+  ingress: Rule[];
+  egress: Rule[];
+}
+
+export interface Settings {
+  denyAction: DenyAction;
+}
+
+export interface Model {
+  namespaces: Namespace[];
+  networks: Network[];
+  workloads: Workload[];
+  /** Sorted by (order, id): the order in which they are evaluated. */
+  policies: Policy[];
+  settings: Settings;
+}
