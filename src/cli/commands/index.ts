@@ -1,0 +1,11 @@
+// Every verb of the CLI, in the order `moat --help` lists them. One line per command file.
+import type { RegisterCommand } from "../context.js";
+import { registerCheck } from "./check.js";
+import { registerMatrix } from "./matrix.js";
+import { registerValidate } from "./validate.js";
+
+export const COMMANDS: RegisterCommand[] = [
+  registerValidate,
+  registerCheck,
+  registerMatrix,
+];
