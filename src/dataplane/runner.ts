@@ -1,0 +1,58 @@
+// The one way moat runs a program. Injected everywhere, so unit tests pass a fake and kernel tests the
+// real one inside a network namespace.
+import { spawn } from "node:child_process";
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Written to the program's stdin (restore files). */
+  input?: string;
+}
+
+export interface Runner {
+  run(cmd: string, args: string[], opts?: RunOptions): Promise<RunResult>;
+}
+
+/** A program that exited non-zero: the command, its input, its exit code and its stderr. */
+export class CommandFailed extends Error {
+  constructor(
+    readonly cmd: string,
+    readonly args: string[],
+    readonly result: RunResult,
+    readonly input?: string,
+  ) {
+    super(`${[cmd, ...args].join(" ")} exited ${result.code}: ${result.stderr.trim() || result.stdout.trim() || "(no output)"}`);
+  }
+}
+
+/** Runs and throws CommandFailed on a non-zero exit. */
+export async function runOk(runner: Runner, cmd: string, args: string[], opts?: RunOptions): Promise<RunResult> {
+  const result = await runner.run(cmd, args, opts);
+  if (result.code !== 0) throw new CommandFailed(cmd, args, result, opts?.input);
+  return result;
+}
+
+function spawnRun(cmd: string, args: string[], opts?: RunOptions): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", (e) => resolve({ code: 127, stdout, stderr: stderr + e.message }));
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+    child.stdin.on("error", () => {});
+    child.stdin.end(opts?.input ?? "");
+  });
+}
+
+/** The real runner; with a namespace name, every command runs inside it via `ip netns exec`. */
+export function processRunner(netns?: string): Runner {
+  return {
+    run: (cmd, args, opts) => (netns ? spawnRun("ip", ["netns", "exec", netns, cmd, ...args], opts) : spawnRun(cmd, args, opts)),
+  };
+}
