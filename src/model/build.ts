@@ -65,7 +65,9 @@ export function buildModel(sources: SourcedDoc[]): Result<Model> {
   const settings = buildSettings(byKind.Settings);
 
   if (issues.length) return { ok: false, issues };
-  policies.sort((a, b) => a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // DESIGN.md: policies are evaluated in order of (order, name); the id only breaks a tie between namespaces.
+  const byText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  policies.sort((a, b) => a.order - b.order || byText(a.name, b.name) || byText(a.id, b.id));
   return { ok: true, value: { namespaces, networks, workloads, policies, settings } };
 }
 

@@ -93,7 +93,7 @@ export interface Model {
   namespaces: Namespace[];
   networks: Network[];
   workloads: Workload[];
-  /** Sorted by (order, id): the order in which they are evaluated. */
+  /** Sorted by (order, name, id): the order in which they are evaluated. */
   policies: Policy[];
   settings: Settings;
 }
