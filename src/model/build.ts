@@ -112,12 +112,18 @@ function parseCidrs(texts: string[], path: IssuePath, report: Report): Cidr[] {
 }
 
 function buildNetwork({ value, report }: Parsed<"Network">): Network {
-  return {
+  const network: Network = {
     name: value.metadata.name,
     labels: value.metadata.labels ?? {},
     subnets: parseCidrs(value.spec.subnets, ["spec", "subnets"], report),
     isolation: value.spec.isolation,
   };
+  const bridge = value.spec.bridge;
+  if (bridge !== undefined) {
+    if (!INTERFACE.test(bridge)) report(["spec", "bridge"], "invalid-interface", `${show(bridge)} is not a Linux interface name (1-15 characters of [A-Za-z0-9_.-])`);
+    network.bridge = bridge;
+  }
+  return network;
 }
 
 /** Two networks that share addresses would make "which network is this address in" ambiguous. */

@@ -49,6 +49,7 @@ export const networkSchema = resource(
   z.strictObject({
     subnets: z.array(z.string()).min(1),
     isolation: z.enum(ISOLATIONS).default("none"),
+    bridge: z.string().optional(),
   }),
 );
 

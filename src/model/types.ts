@@ -33,6 +33,8 @@ export interface Network {
   labels: Labels;
   subnets: Cidr[];
   isolation: Isolation;
+  /** The Linux bridge its workloads' host ends are enslaved to on every node (bridge mode), if any. */
+  bridge?: string;
 }
 
 export interface NamedPort {

@@ -1,0 +1,159 @@
+// compile(model, node): the Plan that enforces the model on one node.
+//
+// Shape of the rules (all chains are moat's own; the hook jumps to "fwd" from position 1 of FORWARD):
+//   fwd      replies pass, invalid packets drop, spoofed sources drop; then a packet from a local
+//            workload walks the egress chains (they RETURN when egress allows), and a packet to a local
+//            workload goes to the ingress chains (they ACCEPT or deny). Other traffic is not moat's: RETURN.
+//   pe-*     one chain per policy with egress rules, in policy order. A chain first skips (goto) to the
+//            next policy's chain when the policy does not select the source, then tries its rules, then
+//            falls through (goto) to the next policy. The last "next" is eg-end: selected by some policy
+//            and undecided is a deny; selected by none is allowed.
+//   pi-*     the same for ingress, ending at in-end and then in-default, the networks' isolation.
+//   deny     REJECT (tcp-reset, or ICMP admin-prohibited) or DROP, as Settings say.
+// Every transition inside a stage is a goto, so a RETURN always lands back in fwd. Rules name sets, never
+// workloads, so their number grows with policies and rules; workloads only change set members.
+import type { Model, Policy, Workload } from "../model/index.js";
+import { printSelector } from "../model/index.js";
+import { lookup } from "../policy/index.js";
+import { shortHash } from "./names.js";
+import type { Chain, Plan, PlanRule, SetMatch, Verdict } from "./plan.js";
+import { ruleMatches, type RuleContext } from "./rules.js";
+import { SetBook, workloadMembers, type Members } from "./sets.js";
+
+const goto = (chain: string): Verdict => ({ kind: "goto", chain });
+const DENY = goto("deny");
+
+export function compile(model: Model, node: string): Plan {
+  const sets = new SetBook();
+  const l = lookup(model);
+  const local = model.workloads.filter((w) => w.node === node);
+  const bridgeOf = new Map(model.networks.map((n) => [n.name, n.bridge]));
+  const port = (w: Workload) => (bridgeOf.get(w.network) ? `physdev:${w.interface}` : w.interface!);
+
+  const withIf = local.filter((w) => w.interface);
+  const localAddr = sets.add("l", `addr/${node}`, "net", `workloads on node ${node}`, workloadMembers(local));
+  const localSrc = sets.add("l", `src/${node}`, "net-iface", `workloads on node ${node} with their interfaces`, {
+    v4: withIf.flatMap((w) => w.ips.filter((ip) => ip.family === 4).map((ip) => `${ip.text}/32,${port(w)}`)),
+    v6: withIf.flatMap((w) => w.ips.filter((ip) => ip.family === 6).map((ip) => `${ip.text}/128,${port(w)}`)),
+  });
+  const localNoIf = sets.add("l", `noif/${node}`, "net", `workloads on node ${node} without an interface`, workloadMembers(local.filter((w) => !w.interface)));
+  const workloadIfs = sets.add("l", `ifs/${node}`, "net-iface", `interfaces of workloads on node ${node}`, {
+    v4: withIf.flatMap((w) => [`0.0.0.0/1,${port(w)}`, `128.0.0.0/1,${port(w)}`]),
+    v6: withIf.flatMap((w) => [`::/1,${port(w)}`, `8000::/1,${port(w)}`]),
+  });
+
+  const selectedCache = new Map<Policy, Workload[]>();
+  const selected = (p: Policy) => {
+    let ws = selectedCache.get(p);
+    if (!ws) selectedCache.set(p, (ws = model.workloads.filter((w) => (p.namespace === undefined || p.namespace === w.namespace) && l.matches(p.selector, w))));
+    return ws;
+  };
+  const selectorSet = (p: Policy) =>
+    sets.add("s", JSON.stringify({ selector: printSelector(p.selector.tree), namespace: p.namespace ?? null }), "net", `policy ${p.id} selects ${p.selector.text}`, workloadMembers(selected(p)));
+  const union = (ps: Policy[]): Members => {
+    const all = new Set(ps.flatMap(selected));
+    return workloadMembers(model.workloads.filter((w) => all.has(w)));
+  };
+
+  const egressPolicies = model.policies.filter((p) => p.types.includes("Egress"));
+  const ingressPolicies = model.policies.filter((p) => p.types.includes("Ingress"));
+  const egressChains = stageChains(model, sets, "egress", egressPolicies, selectorSet);
+  const ingressChains = stageChains(model, sets, "ingress", ingressPolicies, selectorSet);
+  const egressEntry = egressChains[0]?.name ?? "eg-end";
+  const ingressEntry = ingressChains[0]?.name ?? "in-end";
+
+  const src = (set: string): SetMatch => ({ set, dirs: ["src"] });
+  const dst = (set: string): SetMatch => ({ set, dirs: ["dst"] });
+  const srcIf = (set: string, negate = false): SetMatch => ({ set, dirs: ["src", "src"], ...(negate ? { negate } : {}) });
+
+  const fwd: Chain = {
+    name: "fwd",
+    rules: [
+      { match: { ctstate: ["RELATED", "ESTABLISHED"] }, verdict: { kind: "accept" }, comment: "replies of allowed connections" },
+      { match: { ctstate: ["INVALID"] }, verdict: { kind: "drop" }, comment: "invalid packets" },
+      { match: { sets: [srcIf(workloadIfs), srcIf(localSrc, true)] }, verdict: { kind: "drop" }, comment: "source address is not the workload address" },
+      { match: { sets: [srcIf(localSrc)] }, verdict: { kind: "jump", chain: egressEntry }, comment: "egress of local workloads" },
+      { match: { sets: [src(localNoIf)] }, verdict: { kind: "jump", chain: egressEntry }, comment: "egress of local workloads without an interface" },
+      { match: { sets: [dst(localAddr)] }, verdict: goto(ingressEntry), comment: "ingress of local workloads" },
+      { match: { sets: [srcIf(localSrc)] }, verdict: { kind: "accept" }, comment: "egress allowed, destination elsewhere" },
+      { match: { sets: [src(localNoIf)] }, verdict: { kind: "accept" }, comment: "egress allowed, destination elsewhere" },
+    ],
+  };
+  const egEnd: Chain = {
+    name: "eg-end",
+    rules: [{ match: { sets: [src(sets.add("u", "egress", "net", "workloads some egress policy selects", union(egressPolicies)))] }, verdict: DENY, comment: "egress policies apply and none allowed" }],
+  };
+  const inEnd: Chain = {
+    name: "in-end",
+    rules: [
+      { match: { sets: [dst(sets.add("u", "ingress", "net", "workloads some ingress policy selects", union(ingressPolicies)))] }, verdict: DENY, comment: "ingress policies apply and none allowed" },
+      { match: {}, verdict: goto("in-default"), comment: "no ingress policy applies" },
+    ],
+  };
+  const inDefault: Chain = { name: "in-default", rules: [] };
+  for (const n of model.networks) {
+    if (n.isolation === "none") continue;
+    const members = sets.add("n", n.name, "net", `workloads of network ${n.name}`, workloadMembers(model.workloads.filter((w) => w.network === n.name)));
+    const comment = `network ${n.name} isolation ${n.isolation}`;
+    const match = n.isolation === "network" ? { sets: [dst(members), { ...src(members), negate: true }] } : { sets: [dst(members)] };
+    inDefault.rules.push({ match, verdict: DENY, comment });
+  }
+  inDefault.rules.push({ match: {}, verdict: { kind: "accept" }, comment: "network default allows" });
+
+  const deny: Chain = {
+    name: "deny",
+    rules:
+      model.settings.denyAction === "Drop"
+        ? [{ match: {}, verdict: { kind: "drop" }, comment: "deny" }]
+        : [
+            { match: { protocol: "tcp" }, verdict: { kind: "reject", with: "tcp-reset" }, comment: "deny" },
+            { match: {}, verdict: { kind: "reject", with: "admin-prohibited" }, comment: "deny" },
+          ],
+  };
+
+  return {
+    node,
+    sets: sets.all(),
+    chains: [fwd, ...egressChains, egEnd, ...ingressChains, inEnd, inDefault, deny],
+    hooks: [{ builtin: "FORWARD", chain: "fwd" }],
+    bridged: local.some((w) => bridgeOf.get(w.network)),
+  };
+}
+
+function stageChains(model: Model, sets: SetBook, stage: "egress" | "ingress", policies: Policy[], selectorSet: (p: Policy) => string): Chain[] {
+  const tag = stage === "egress" ? "pe" : "pi";
+  const names = policies.map((p) => `${tag}-${shortHash(`${stage}\0${p.id}`)}`);
+  const end = stage === "egress" ? "eg-end" : "in-end";
+  const subjectDir = stage === "egress" ? "src" : "dst";
+  const ctx: RuleContext = { model, sets, subjectDir, peerDir: stage === "egress" ? "dst" : "src" };
+  return policies.map((policy, i) => {
+    const next = names[i + 1] ?? end;
+    const rules: PlanRule[] = [
+      { match: { sets: [{ set: selectorSet(policy), dirs: [subjectDir], negate: true }] }, verdict: goto(next), comment: `policy ${policy.id} does not apply` },
+    ];
+    const list = stage === "egress" ? policy.egress : policy.ingress;
+    list.forEach((rule, index) => {
+      const verdict = actionVerdict(stage, rule.action);
+      const origin = { policy: policy.id, stage, rule: index };
+      const comment = `${policy.id} ${stage} rule ${index} ${rule.action}`;
+      for (const match of ruleMatches(ctx, rule)) {
+        rules.push({ match, verdict: rule.action === "Log" ? { kind: "log", prefix: `moat ${policy.id} ${stage[0]}${index}` } : verdict, comment, origin });
+      }
+    });
+    rules.push({ match: {}, verdict: goto(next), comment: `policy ${policy.id} did not decide` });
+    return { name: names[i]!, rules };
+  });
+}
+
+function actionVerdict(stage: "egress" | "ingress", action: string): Verdict {
+  switch (action) {
+    case "Allow":
+      return stage === "egress" ? { kind: "return" } : { kind: "accept" };
+    case "Deny":
+      return DENY;
+    case "Pass":
+      return stage === "egress" ? { kind: "return" } : goto("in-default");
+    default:
+      return { kind: "return" }; // Log: replaced by a log verdict by the caller
+  }
+}

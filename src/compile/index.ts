@@ -1,0 +1,3 @@
+export { compile } from "./compile.js";
+export { shortHash } from "./names.js";
+export type * from "./plan.js";

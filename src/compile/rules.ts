@@ -1,0 +1,139 @@
+// One policy rule to the Plan rules that enforce it. A rule expands into several only where iptables
+// needs alternatives: more ports than one multiport match holds, named ports, and sameLabels groups.
+import { printSelector, type Model, type Peer, type Protocol, type Rule, type Workload } from "../model/index.js";
+import { lookup } from "../policy/index.js";
+import { cidrMembers, hostText, workloadMembers, type SetBook } from "./sets.js";
+import type { Direction, L4Protocol, Match, SetMatch } from "./plan.js";
+
+const L4: Record<Protocol, L4Protocol> = { TCP: "tcp", UDP: "udp", SCTP: "sctp", ICMP: "icmp" };
+const MULTIPORT_SLOTS = 15;
+
+export interface RuleContext {
+  model: Model;
+  sets: SetBook;
+  /** Where the peer's address is in the packet: dst at egress, src at ingress. */
+  peerDir: Direction;
+  subjectDir: Direction;
+}
+
+/** The alternative matches (OR) that together say "this rule matches". Empty: it can match nothing. */
+export function ruleMatches(ctx: RuleContext, rule: Rule): Match[] {
+  const base: Match = {};
+  if (rule.protocol) base.protocol = L4[rule.protocol];
+  const peerAlternatives = rule.peer ? peerMatches(ctx, rule.peer) : [[]];
+  const portAlternatives = rule.ports ? portMatches(ctx, rule) : [{}];
+  const out: Match[] = [];
+  for (const ports of portAlternatives) {
+    for (const peerSets of peerAlternatives) {
+      const sets = [...(ports.sets ?? []), ...peerSets];
+      out.push({ ...base, ...(ports.dports ? { dports: ports.dports } : {}), ...(sets.length ? { sets } : {}) });
+    }
+  }
+  return out;
+}
+
+function portMatches(ctx: RuleContext, rule: Rule): Pick<Match, "dports" | "sets">[] {
+  const ranges = rule.ports!.flatMap((p) => (p.kind === "range" ? [{ start: p.start, end: p.end }] : []));
+  const out: Pick<Match, "dports" | "sets">[] = chunkPorts(ranges).map((dports) => ({ dports }));
+  for (const p of rule.ports!) {
+    if (p.kind !== "named") continue;
+    const protocol = rule.protocol!;
+    const members = ctx.model.workloads.flatMap((w) =>
+      w.ports.filter((np) => np.name === p.name && np.protocol === protocol).flatMap((np) => w.ips.map((ip) => ({ family: ip.family, text: `${hostText(ip)},${L4[protocol]}:${np.port}` }))),
+    );
+    const set = ctx.sets.add("p", `${p.name}/${protocol}`, "net-port", `named port ${p.name}/${protocol}`, {
+      v4: members.filter((m) => m.family === 4).map((m) => m.text),
+      v6: members.filter((m) => m.family === 6).map((m) => m.text),
+    });
+    out.push({ sets: [{ set, dirs: ["dst", "dst"] }] });
+  }
+  return out;
+}
+
+function chunkPorts(ranges: { start: number; end: number }[]): { start: number; end: number }[][] {
+  const chunks: { start: number; end: number }[][] = [];
+  let current: { start: number; end: number }[] = [];
+  let used = 0;
+  for (const r of ranges) {
+    const cost = r.start === r.end ? 1 : 2;
+    if (used + cost > MULTIPORT_SLOTS) {
+      chunks.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(r);
+    used += cost;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
+/** Workloads that satisfy a peer's workload fields (selector, namespaceSelector, networks). */
+function peerWorkloads(model: Model, peer: Peer): Workload[] {
+  const l = lookup(model);
+  return model.workloads.filter(
+    (w) =>
+      (!peer.selector || l.matches(peer.selector, w)) &&
+      (!peer.namespaceSelector || (w.namespace !== undefined && l.namespaceMatches(peer.namespaceSelector, w.namespace))) &&
+      (!peer.networks || peer.networks.includes(w.network)),
+  );
+}
+
+function peerKey(peer: Peer): string {
+  return JSON.stringify({
+    selector: peer.selector && printSelector(peer.selector.tree),
+    namespaceSelector: peer.namespaceSelector && printSelector(peer.namespaceSelector.tree),
+    networks: peer.networks && [...peer.networks].sort(),
+  });
+}
+
+function peerComment(peer: Peer): string {
+  const parts: string[] = [];
+  if (peer.selector) parts.push(`selector ${peer.selector.text}`);
+  if (peer.namespaceSelector) parts.push(`namespaceSelector ${peer.namespaceSelector.text}`);
+  if (peer.networks) parts.push(`networks ${peer.networks.join(",")}`);
+  return parts.join(" and ");
+}
+
+/** The peer as alternatives of set matches: one alternative, or one per sameLabels group. */
+function peerMatches(ctx: RuleContext, peer: Peer): SetMatch[][] {
+  const { sets, model, peerDir, subjectDir } = ctx;
+  const common: SetMatch[] = [];
+  if (peer.cidrs) {
+    const key = peer.cidrs.map((c) => c.text).sort().join(",");
+    common.push({ set: sets.add("c", key, "net", `cidrs ${key}`, cidrMembers(peer.cidrs)), dirs: [peerDir] });
+  }
+  if (peer.notCidrs) {
+    const key = peer.notCidrs.map((c) => c.text).sort().join(",");
+    common.push({ set: sets.add("c", key, "net", `cidrs ${key}`, cidrMembers(peer.notCidrs)), dirs: [peerDir], negate: true });
+  }
+  const hasWorkloadFields = !!(peer.selector || peer.namespaceSelector || peer.networks);
+  const candidates = hasWorkloadFields ? peerWorkloads(model, peer) : model.workloads;
+  const isCandidate = new Set(candidates);
+  if (!peer.sameLabels) {
+    if (hasWorkloadFields) {
+      const members = workloadMembers(candidates);
+      common.push({ set: sets.add("w", peerKey(peer), "net", peerComment(peer), members), dirs: [peerDir] });
+    }
+    return [common];
+  }
+  // sameLabels: one alternative per distinct value tuple of the keys; a workload lacking a key is in no group.
+  const keys = peer.sameLabels;
+  const groups = new Map<string, Workload[]>();
+  for (const w of model.workloads) {
+    if (!keys.every((k) => w.labels[k] !== undefined)) continue;
+    const value = JSON.stringify(keys.map((k) => w.labels[k]));
+    groups.set(value, [...(groups.get(value) ?? []), w]);
+  }
+  const alternatives: SetMatch[][] = [];
+  for (const value of [...groups.keys()].sort()) {
+    const members = groups.get(value)!;
+    const label = keys.map((k, i) => `${k}=${JSON.parse(value)[i]}`).join(",");
+    const subjectSet = sets.add("g", JSON.stringify({ keys, value }), "net", `same labels ${label}`, workloadMembers(members));
+    const peerSet = hasWorkloadFields
+      ? sets.add("g", JSON.stringify({ keys, value, peer: peerKey(peer) }), "net", `same labels ${label} and ${peerComment(peer)}`, workloadMembers(members.filter((w) => isCandidate.has(w))))
+      : subjectSet;
+    alternatives.push([...common, { set: subjectSet, dirs: [subjectDir] }, { set: peerSet, dirs: [peerDir] }]);
+  }
+  return alternatives;
+}
