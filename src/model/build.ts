@@ -25,6 +25,8 @@ const INTERFACE = /^[A-Za-z0-9_.-]{1,15}$/;
 export function buildModel(sources: SourcedDoc[]): Result<Model> {
   const issues: Issue[] = [];
   const byKind: { [K in Kind]: Parsed<K>[] } = { Namespace: [], Network: [], Workload: [], Policy: [], Settings: [] };
+  /** Every Network document's name, valid or not: a reference to one that is broken is not also "unknown". */
+  const declaredNetworks = new Set<string>();
 
   for (const source of sources) {
     const base = { file: source.file, document: source.index };
@@ -44,6 +46,7 @@ export function buildModel(sources: SourcedDoc[]): Result<Model> {
     }
     const name = typeof doc.metadata?.name === "string" ? doc.metadata.name : undefined;
     const resource = `${kind}/${name ?? "?"}`;
+    if (kind === "Network" && name !== undefined) declaredNetworks.add(name);
     const report: Report = (path, code, message) => issues.push({ ...base, resource, code, path, message });
     const parsed = KINDS[kind].safeParse(doc);
     if (!parsed.success) {
@@ -58,10 +61,12 @@ export function buildModel(sources: SourcedDoc[]): Result<Model> {
   const namespaces = byKind.Namespace.map(buildNamespace);
   const networks = byKind.Network.map(buildNetwork);
   checkSubnetOverlaps(byKind.Network, networks);
-  const networkByName = new Map(networks.map((n) => [n.name, n]));
-  const workloads = byKind.Workload.map((p) => buildWorkload(p, networkByName));
+  // Only networks whose subnets all parsed judge their workloads' addresses: a malformed subnet is
+  // reported once, not again as "outside the subnets" by every workload of that network.
+  const networkByName = new Map(networks.filter((n, i) => n.subnets.length === byKind.Network[i]!.value.spec.subnets.length).map((n) => [n.name, n]));
+  const workloads = byKind.Workload.map((p) => buildWorkload(p, networkByName, declaredNetworks));
   checkWorkloadsTogether(byKind.Workload, workloads);
-  const policies = byKind.Policy.map((p) => buildPolicy(p, networkByName, workloads));
+  const policies = byKind.Policy.map((p) => buildPolicy(p, declaredNetworks, workloads));
   const settings = buildSettings(byKind.Settings);
 
   if (issues.length) return { ok: false, issues };
@@ -141,10 +146,10 @@ function checkSubnetOverlaps(parsed: Parsed<"Network">[], networks: Network[]): 
   }
 }
 
-function buildWorkload({ value, report }: Parsed<"Workload">, networks: Map<string, Network>): Workload {
+function buildWorkload({ value, report }: Parsed<"Workload">, networks: Map<string, Network>, declared: ReadonlySet<string>): Workload {
   const { metadata, spec } = value;
   const network = networks.get(spec.network);
-  if (!network) report(["spec", "network"], "unknown-network", `network ${show(spec.network)} does not exist`);
+  if (!declared.has(spec.network)) report(["spec", "network"], "unknown-network", `network ${show(spec.network)} does not exist`);
   const ips: Ip[] = [];
   spec.ips.forEach((text, i) => {
     const ip = parseIp(text);
@@ -211,7 +216,7 @@ function selectorRef(text: string, path: IssuePath, report: Report): SelectorRef
   return undefined;
 }
 
-function buildPolicy({ value, report }: Parsed<"Policy">, networks: Map<string, Network>, workloads: Workload[]): Policy {
+function buildPolicy({ value, report }: Parsed<"Policy">, networks: ReadonlySet<string>, workloads: Workload[]): Policy {
   const { metadata, spec } = value;
   const selector = selectorRef(spec.selector, ["spec", "selector"], report) ?? { text: spec.selector, tree: { op: "all" as const } };
   const types = spec.types ?? (spec.egress ? ["Ingress" as const, "Egress" as const] : ["Ingress" as const]);
@@ -233,7 +238,7 @@ function buildPolicy({ value, report }: Parsed<"Policy">, networks: Map<string, 
   return p;
 }
 
-function buildRule(r: IngressRuleDoc | EgressRuleDoc, path: IssuePath, report: Report, networks: Map<string, Network>, workloads: Workload[]): Rule {
+function buildRule(r: IngressRuleDoc | EgressRuleDoc, path: IssuePath, report: Report, networks: ReadonlySet<string>, workloads: Workload[]): Rule {
   const rule: Rule = { action: r.action };
   if (r.protocol) rule.protocol = r.protocol;
   if (r.ports) {
@@ -270,7 +275,7 @@ function buildPort(p: number | string, protocol: string | undefined, path: Issue
   return { kind: "named", name: p };
 }
 
-function buildPeer(doc: NonNullable<IngressRuleDoc["from"]>, path: IssuePath, report: Report, networks: Map<string, Network>): Peer {
+function buildPeer(doc: NonNullable<IngressRuleDoc["from"]>, path: IssuePath, report: Report, networks: ReadonlySet<string>): Peer {
   const peer: Peer = {};
   if (doc.selector !== undefined) {
     const s = selectorRef(doc.selector, [...path, "selector"], report);
