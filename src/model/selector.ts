@@ -153,7 +153,8 @@ export function parseSelector(text: string): ParsedSelector {
 
 /** Canonical text of a selector: the same tree always prints the same way. */
 export function printSelector(s: Selector): string {
-  const q = (v: string) => JSON.stringify(v);
+  // The language has no escapes (as in calicoctl): a value is quoted with the quote it does not contain.
+  const q = (v: string) => (v.includes('"') ? `'${v}'` : `"${v}"`);
   switch (s.op) {
     case "all":
       return "all()";
