@@ -66,17 +66,18 @@ export function renderChainRules(plan: Plan, family: Family, generation: Generat
   return plan.chains.flatMap((c) => c.rules.map((r) => renderRule(c.name, r, family, generation)));
 }
 
-export function hookRule(plan: Plan, generation: Generation): string {
+/** The jump from the built-in chain; its comment carries a hash of the Plan, for `moat status`. */
+export function hookRule(plan: Plan, generation: Generation, planHash: string): string {
   const hook = plan.hooks[0]!;
-  return `-A ${hook.builtin} -m comment --comment ${quote(`moat plan`)} -j ${chainName(generation, hook.chain)}`;
+  return `-A ${hook.builtin} -m comment --comment ${quote(escapeText(`moat plan ${planHash}`, 64))} -j ${chainName(generation, hook.chain)}`;
 }
 
 /** A complete iptables-restore --noflush input that installs one generation and its hook at FORWARD 1. */
-export function renderInstall(plan: Plan, family: Family, generation: Generation): string {
+export function renderInstall(plan: Plan, family: Family, generation: Generation, planHash: string): string {
   const lines = ["*filter"];
   for (const c of plan.chains) lines.push(`:${chainName(generation, c.name)} - [0:0]`);
   lines.push(...renderChainRules(plan, family, generation));
-  lines.push(hookRule(plan, generation).replace(/^-A FORWARD /, "-I FORWARD 1 "));
+  lines.push(hookRule(plan, generation, planHash).replace(/^-A FORWARD /, "-I FORWARD 1 "));
   lines.push("COMMIT", "");
   return lines.join("\n");
 }

@@ -42,7 +42,7 @@ const ruleArb = (dir: "from" | "to") =>
 const policyArb = fc.record({
   order: fc.integer({ min: 1, max: 3 }),
   selector: fc.constantFrom(...SELECTORS),
-  types: fc.constantFrom(["Ingress"], ["Egress"], ["Ingress", "Egress"]),
+  types: fc.constantFrom<string[]>(["Ingress"], ["Egress"], ["Ingress", "Egress"]),
   ingress: fc.array(ruleArb("from"), { maxLength: 3 }),
   egress: fc.array(ruleArb("to"), { maxLength: 3 }),
 });

@@ -1,6 +1,8 @@
 // Every verb of the CLI, in the order `moat --help` lists them. One line per command file.
 import type { RegisterCommand } from "../context.js";
 import { registerCheck } from "./check.js";
+import { registerCompile } from "./compile.js";
+import { registerDataplane } from "./dataplane.js";
 import { registerMatrix } from "./matrix.js";
 import { registerValidate } from "./validate.js";
 
@@ -8,4 +10,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerValidate,
   registerCheck,
   registerMatrix,
+  registerCompile,
+  registerDataplane,
 ];
