@@ -69,11 +69,18 @@ export function buildModel(sources: SourcedDoc[]): Result<Model> {
   const policies = byKind.Policy.map((p) => buildPolicy(p, declaredNetworks, workloads));
   const settings = buildSettings(byKind.Settings);
 
-  if (issues.length) return { ok: false, issues };
+  if (issues.length) return { ok: false, issues: inInputOrder(issues, sources) };
   // DESIGN.md: policies are evaluated in order of (order, name); the id only breaks a tie between namespaces.
   const byText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   policies.sort((a, b) => a.order - b.order || byText(a.name, b.name) || byText(a.id, b.id));
   return { ok: true, value: { namespaces, networks, workloads, policies, settings } };
+}
+
+/** Issues file by file and document by document, as people read their input, whichever stage found them. */
+function inInputOrder(issues: Issue[], sources: SourcedDoc[]): Issue[] {
+  const fileRank = new Map<string | undefined, number>();
+  for (const s of sources) if (!fileRank.has(s.file)) fileRank.set(s.file, fileRank.size);
+  return [...issues].sort((a, b) => fileRank.get(a.file)! - fileRank.get(b.file)! || (a.document ?? 0) - (b.document ?? 0));
 }
 
 function idOf(meta: { name: string; namespace?: string | undefined }): string {
