@@ -339,6 +339,16 @@ describe("validation gathers every issue", () => {
     );
   });
 
+  it("lists issues file by file and document by document, whichever stage found them", () => {
+    const r = buildModel([
+      ...sources([workload("a", { network: "nope", ips: ["10.0.0.1"] }), { apiVersion: "moat.dev/v1", kind: "Policy", metadata: { name: "p" }, spec: { order: "first" } }], "b.yaml"),
+      ...sources([network("n", ["10.0.0.1/8"]), policy("q", { selector: "app ==" })], "a.yaml"),
+    ]);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map((i) => `${i.file}#${i.document} ${i.code}`)).toEqual(["b.yaml#0 unknown-network", "b.yaml#1 invalid-type", "a.yaml#0 invalid-cidr", "a.yaml#1 invalid-selector"]);
+  });
+
   it("does not pile follow-on issues onto a network whose subnet is malformed", () => {
     const list = issues(network("hr", ["192.168.0.0./16"]), workload("a", { network: "hr", ips: ["192.168.0.1"] }));
     expect(list.map((i) => i.code)).toEqual(["invalid-cidr"]);
