@@ -1,3 +1,4 @@
+import { toMoatDocuments } from "../dialects/index.js";
 import { buildModel, parseDocuments, type Issue, type Model, type SourcedDoc } from "../model/index.js";
 import { InvalidInput, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
@@ -25,8 +26,9 @@ export async function readDocuments(io: Io, files: string[]): Promise<{ docs: So
 /** The validated model of the files, or an InvalidInput carrying every issue of every file. */
 export async function readModel(io: Io, files: string[]): Promise<Model> {
   const { docs, issues } = await readDocuments(io, files);
-  const result = buildModel(docs);
-  const all = [...issues, ...(result.ok ? [] : result.issues)];
+  const moat = toMoatDocuments(docs);
+  const result = buildModel(moat.docs);
+  const all = [...issues, ...moat.issues, ...(result.ok ? [] : result.issues)];
   if (all.length || !result.ok) throw new InvalidInput(all);
   return result.value;
 }

@@ -3,6 +3,7 @@ import type { RegisterCommand } from "../context.js";
 import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
 import { registerDataplane } from "./dataplane.js";
+import { registerExport } from "./export.js";
 import { registerMatrix } from "./matrix.js";
 import { registerValidate } from "./validate.js";
 
@@ -12,4 +13,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerMatrix,
   registerCompile,
   registerDataplane,
+  registerExport,
 ];
