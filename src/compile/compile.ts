@@ -45,7 +45,7 @@ export function compile(model: Model, node: string): Plan {
   const selectedCache = new Map<Policy, Workload[]>();
   const selected = (p: Policy) => {
     let ws = selectedCache.get(p);
-    if (!ws) selectedCache.set(p, (ws = model.workloads.filter((w) => (p.namespace === undefined || p.namespace === w.namespace) && l.matches(p.selector, w))));
+    if (!ws) selectedCache.set(p, (ws = [...l.select(p.selector)].filter((w) => p.namespace === undefined || p.namespace === w.namespace)));
     return ws;
   };
   const selectorSet = (p: Policy) =>

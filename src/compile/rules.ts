@@ -71,9 +71,9 @@ function chunkPorts(ranges: { start: number; end: number }[]): { start: number; 
 /** Workloads that satisfy a peer's workload fields (selector, namespaceSelector, networks). */
 function peerWorkloads(model: Model, peer: Peer): Workload[] {
   const l = lookup(model);
-  return model.workloads.filter(
+  const base = peer.selector ? [...l.select(peer.selector)] : model.workloads;
+  return base.filter(
     (w) =>
-      (!peer.selector || l.matches(peer.selector, w)) &&
       (!peer.namespaceSelector || (w.namespace !== undefined && l.namespaceMatches(peer.namespaceSelector, w.namespace))) &&
       (!peer.networks || peer.networks.includes(w.network)),
   );
@@ -109,7 +109,6 @@ function peerMatches(ctx: RuleContext, peer: Peer): SetMatch[][] {
   }
   const hasWorkloadFields = !!(peer.selector || peer.namespaceSelector || peer.networks);
   const candidates = hasWorkloadFields ? peerWorkloads(model, peer) : model.workloads;
-  const isCandidate = new Set(candidates);
   if (!peer.sameLabels) {
     if (hasWorkloadFields) {
       const members = workloadMembers(candidates);
@@ -119,6 +118,7 @@ function peerMatches(ctx: RuleContext, peer: Peer): SetMatch[][] {
   }
   // sameLabels: one alternative per distinct value tuple of the keys; a workload lacking a key is in no group.
   const keys = peer.sameLabels;
+  const isCandidate = new Set(candidates);
   const groups = new Map<string, Workload[]>();
   for (const w of model.workloads) {
     if (!keys.every((k) => w.labels[k] !== undefined)) continue;

@@ -2,6 +2,7 @@
 // kept beside it. The Model is immutable, so caching changes no answer; it only makes a matrix of
 // thousands of flows cheap.
 import type { Ip, Model, Namespace, Policy, PolicyType, SelectorRef, Workload } from "../model/index.js";
+import { LabelIndex } from "./select.js";
 import { selectorMatches } from "./selector.js";
 
 export interface Lookup {
@@ -9,6 +10,8 @@ export interface Lookup {
   /** A workload's namespace is matched on the labels of its Namespace resource (none if undeclared). */
   namespaceMatches(selector: SelectorRef, namespace: string): boolean;
   matches(selector: SelectorRef, w: Workload): boolean;
+  /** Every workload a selector matches (fast, through a label index). */
+  select(selector: SelectorRef): Set<Workload>;
   /** Policies that apply to w for a direction, in evaluation order. */
   policiesFor(w: Workload, type: PolicyType): Policy[];
 }
@@ -36,7 +39,15 @@ function build(model: Model): Lookup {
     return hit;
   };
 
+  let index: LabelIndex | undefined;
+  const selections = new WeakMap<SelectorRef, Set<Workload>>();
+
   return {
+    select(selector) {
+      let hit = selections.get(selector);
+      if (!hit) selections.set(selector, (hit = (index ??= new LabelIndex(model.workloads)).select(selector.tree)));
+      return hit;
+    },
     workloadAt: (ip) => byIp.get(`${ip.family}/${ip.value}`),
     namespaceMatches: (selector, name) => selectorMatches(selector.tree, namespaces.get(name)?.labels ?? {}),
     matches,
