@@ -1,0 +1,112 @@
+// The lab's side of a probe agent: spawns it inside a namespace and speaks its JSON-lines protocol.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { createInterface } from "node:readline";
+import { AGENT_SOURCE } from "./agent-source.js";
+
+export type LabProtocol = "TCP" | "UDP";
+export type AgentOutcome = "connected" | "refused" | "timeout" | "error";
+
+export interface AgentProbe {
+  protocol: LabProtocol;
+  host: string;
+  port: number;
+  source?: string;
+  timeoutMs: number;
+}
+
+export interface AgentProbeResult {
+  outcome: AgentOutcome;
+  detail: string;
+  ms: number;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+export interface Agent {
+  readonly netns: string;
+  listen(protocol: LabProtocol, port: number, hosts: readonly string[]): Promise<void>;
+  probe(req: AgentProbe): Promise<AgentProbeResult>;
+  /** Closes stdin (the agent exits on its own), then kills it if it lingers. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 15_000;
+
+export async function startAgent(netns: string): Promise<Agent> {
+  const child = spawn("ip", ["netns", "exec", netns, process.execPath, "--input-type=module", "-e", AGENT_SOURCE], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let stderr = "";
+  let exited: string | undefined;
+  const exit = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-4000)));
+  child.stdin.on("error", () => {});
+
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`probe agent in ${netns} did not start within ${READY_TIMEOUT_MS} ms: ${stderr.trim()}`)), READY_TIMEOUT_MS);
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      exited = `probe agent in ${netns} ${why}${stderr.trim() ? `: ${stderr.trim()}` : ""}`;
+      for (const p of pending.values()) p.reject(new Error(exited));
+      pending.clear();
+      reject(new Error(exited));
+    };
+    child.once("error", (e) => fail(`could not be spawned (${e.message})`));
+    child.once("close", (code, signal) => fail(`exited (${signal ?? `code ${code}`})`));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      let msg: { ready?: boolean; id?: number; ok?: boolean; result?: unknown; error?: string };
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (msg.ready) {
+        clearTimeout(timer);
+        resolve();
+        return;
+      }
+      const p = msg.id !== undefined ? pending.get(msg.id) : undefined;
+      if (!p) return;
+      pending.delete(msg.id!);
+      if (msg.ok) p.resolve(msg.result);
+      else p.reject(new Error(`probe agent in ${netns}: ${msg.error}`));
+    });
+  });
+
+  const request = (body: Record<string, unknown>): Promise<unknown> => {
+    if (exited) return Promise.reject(new Error(exited));
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      child.stdin.write(`${JSON.stringify({ id, ...body })}\n`);
+    });
+  };
+
+  const agent: Agent = {
+    netns,
+    listen: async (protocol, port, hosts) => {
+      await request({ op: "listen", protocol, port, hosts });
+    },
+    probe: async (req) => (await request({ op: "probe", ...req })) as AgentProbeResult,
+    stop: async (graceMs = 1000) => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.stdin.end();
+        const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+        await exit;
+        clearTimeout(timer);
+      }
+    },
+  };
+  try {
+    await ready;
+  } catch (err) {
+    await agent.stop(0);
+    throw err;
+  }
+  return agent;
+}
