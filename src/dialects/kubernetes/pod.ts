@@ -37,7 +37,7 @@ export function readPod(pod: PodDoc, report: Report): PodFacts | undefined {
 
   const addresses = readAddresses(status, report);
   if (!addresses.length) {
-    if (status?.phase === "Pending") return undefined;
+    if (status?.phase === "Pending" || status?.podIP || status?.podIPs?.length) return undefined;
     report(["status", "podIP"], "required", `pod ${namespace}/${metadata.name} has no address: moat knows a workload by its IP, so give status.podIP (and status.podIPs) as \`kubectl get pod -o yaml\` prints them`);
     return undefined;
   }
