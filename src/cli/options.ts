@@ -19,7 +19,9 @@ export function parsePort(text: string, flag = "--port"): number {
 /** "80", "80/tcp", "53/UDP", "icmp" */
 export function parsePortProbe(text: string): PortProbe {
   if (/^icmp$/i.test(text)) return { protocol: "ICMP" };
-  const [port, protocol] = text.split("/");
+  const parts = text.split("/");
+  if (parts.length > 2) throw new UsageError(`--port ${JSON.stringify(text)} is not a port: expected N, N/PROTOCOL or icmp`);
+  const [port, protocol] = parts;
   const proto = protocol === undefined ? "TCP" : parseProtocol(protocol, "--port");
   if (proto === "ICMP") throw new UsageError(`--port ${JSON.stringify(text)}: ICMP has no port; write --port icmp`);
   return { port: parsePort(port!, "--port"), protocol: proto };
