@@ -90,6 +90,7 @@ describe("moat matrix, bad input: exit 2 and nothing on stdout", () => {
     ["an unknown protocol", ["--port", "80/gre"], /gre/],
     ["ICMP with a port", ["--port", "80/icmp"], /ICMP/],
     ["an unknown output format", ["-o", "yaml"], /"yaml"/],
+    ["junk after the protocol", ["--port", "80/tcp/x"], /"80\/tcp\/x"/],
   ])("%s", async (_, args, message) => {
     const r = await run(["matrix", ...F, ...args], FILES);
     expect(r.code).toBe(2);
