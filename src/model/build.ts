@@ -212,7 +212,8 @@ function checkWorkloadsTogether(parsed: Parsed<"Workload">[], workloads: Workloa
 }
 
 function portNumberProblem(port: number): string | undefined {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return `port ${show(port)} is outside 1..65535`;
+  if (!Number.isInteger(port)) return `port ${show(port)} is not a whole number in 1..65535`;
+  if (port < 1 || port > 65535) return `port ${show(port)} is outside 1..65535`;
   return undefined;
 }
 
