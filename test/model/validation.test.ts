@@ -200,6 +200,8 @@ describe("validation issues name the file, document, resource, field path and va
     expect(bad[2]!.message).toContain('"70000"');
     expect(bad[3]!.message).toContain('"80:65536"');
     for (const i of bad.slice(0, 4)) expect(i.message).toContain("1..65535");
+    expect(bad[4]!.message).toBe("port 80.5 is not a whole number in 1..65535");
+    expect(bad[5]!.message).toBe("port -1 is outside 1..65535");
   });
 
   it("a range whose start exceeds its end", () => {
