@@ -1,0 +1,1 @@
+export { importCni, cniConfigFiles, type CniFile, type CniOptions } from "./import.js";
