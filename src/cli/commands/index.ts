@@ -4,7 +4,9 @@ import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
 import { registerDataplane } from "./dataplane.js";
 import { registerExport } from "./export.js";
+import { registerImport } from "./import.js";
 import { registerMatrix } from "./matrix.js";
+import { registerPolicy } from "./policy.js";
 import { registerValidate } from "./validate.js";
 
 export const COMMANDS: RegisterCommand[] = [
@@ -14,4 +16,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerCompile,
   registerDataplane,
   registerExport,
+  registerImport,
+  registerPolicy,
 ];
