@@ -123,7 +123,8 @@ export async function applyPlan(runner: Runner, plan: Plan, opts: ApplyOptions =
   for (const family of FAMILIES) await swapRules(runner, tools, plan, family, generation, hash);
   await removeChains(runner, tools, generation);
   const wanted = new Set(sets.map((s) => s.name));
-  const stale = [...state.sets.keys()].filter((n) => !wanted.has(n));
+  // A temporary set left by a failed run is reused (and destroyed) by writeSets; destroying it again would fail.
+  const stale = [...state.sets.keys()].filter((n) => !wanted.has(n) && !updated.some((s) => tempName(s.name) === n));
   if (stale.length) await runOk(runner, "ipset", ["restore"], { input: stale.map((n) => `destroy ${n}`).join("\n") + "\n" }).catch(withFailedLine);
   return { ...report, changed: true, generation, setsCreated: created.length, setsUpdated: updated.length, setsRemoved: stale.length };
 }
