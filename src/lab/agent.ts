@@ -36,7 +36,8 @@ export interface Agent {
 const READY_TIMEOUT_MS = 15_000;
 
 export async function startAgent(netns: string): Promise<Agent> {
-  const child = spawn("ip", ["netns", "exec", netns, process.execPath, "--input-type=module", "-e", AGENT_SOURCE], {
+  // The namespace as its last argument only names the agent in `ps`.
+  const child = spawn("ip", ["netns", "exec", netns, process.execPath, "--input-type=module", "-e", AGENT_SOURCE, netns], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   const pending = new Map<number, Pending>();
