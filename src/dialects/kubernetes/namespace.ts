@@ -1,3 +1,4 @@
+import { checkLabels } from "./labels.js";
 import { dnsLabelProblem } from "./names.js";
 import type { Report } from "./report.js";
 import type { NamespaceDoc } from "./schema.js";
@@ -13,5 +14,6 @@ export function namespaceLabels(name: string, labels: Record<string, string> | n
 export function readNamespace(ns: NamespaceDoc, report: Report): { name: string; labels: Record<string, string> } {
   const problem = dnsLabelProblem(ns.metadata.name);
   if (problem) report(["metadata", "name"], "invalid-name", problem);
+  checkLabels(ns.metadata.labels, report);
   return { name: ns.metadata.name, labels: namespaceLabels(ns.metadata.name, ns.metadata.labels) };
 }

@@ -1,5 +1,6 @@
 // A Pod, as `kubectl get pod -o yaml` prints it, to the parts of a moat Workload.
 import { parseIp, show, type Ip, type IssuePath, type NamedPort } from "../../model/index.js";
+import { checkLabels } from "./labels.js";
 import { dnsLabelProblem, dnsSubdomainProblem, portNameProblem, portNumberProblem } from "./names.js";
 import type { Report } from "./report.js";
 import type { PodDoc } from "./schema.js";
@@ -33,6 +34,7 @@ export function readPod(pod: PodDoc, report: Report): PodFacts | undefined {
   if (nameProblem) report(["metadata", "name"], "invalid-name", nameProblem);
   const nsProblem = dnsLabelProblem(namespace);
   if (nsProblem) report(["metadata", "namespace"], "invalid-name", nsProblem);
+  checkLabels(metadata.labels, report);
   if (spec?.hostNetwork || ENDED.has(status?.phase ?? "")) return undefined;
 
   const addresses = readAddresses(status, report);

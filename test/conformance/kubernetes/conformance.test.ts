@@ -1,26 +1,21 @@
 // The Kubernetes NetworkPolicy conformance set (README.md here): for every upstream e2e test and every
-// state it checks, moat's matrix over the imported manifests must equal upstream's truth table on
-// every cell but loopback. Run through the policy layer, and through `moat matrix -o json`.
+// state it checks, moat must give upstream's truth table on every cell but loopback. Three views:
+// the policy layer's matrix, `moat matrix -o json`, and the simulator walking the compiled Plan.
 import { describe, expect, it } from "vitest";
 import { main } from "../../../src/cli/main.js";
-import type { Io } from "../../../src/cli/io.js";
-import { toMoatDocuments } from "../../../src/dialects/index.js";
-import { buildModel, formatIssue, type Model } from "../../../src/model/index.js";
-import { matrix } from "../../../src/policy/index.js";
+import { compile, type Plan } from "../../../src/compile/index.js";
+import { matrix, pairAddresses } from "../../../src/policy/index.js";
+import { simulateFlow } from "../../../src/simulate/index.js";
 import { expectedCells, fixtureFor, loadCases, PODS, policiesOf, stepYaml, type Probe } from "../../dialects/kubernetes/conformance-cases.js";
+import { memoryIo, modelOf } from "../../dialects/kubernetes/helpers.js";
 
 const cases = loadCases();
+const steps = cases.flatMap((c) => c.steps.map((step, i) => ({ c, step, n: i + 1 })));
 
-function modelOf(sources: Parameters<typeof toMoatDocuments>[0]): Model {
-  const converted = toMoatDocuments(sources);
-  const built = buildModel(converted.docs);
-  const issues = [...converted.issues, ...(built.ok ? [] : built.issues)];
-  if (issues.length || !built.ok) throw new Error(issues.map(formatIssue).join("\n"));
-  return built.value;
-}
+type Verdict = { from: string; to: string; allowed: boolean };
 
 /** Cells where moat disagrees with upstream, as readable lines. */
-function mismatches(probe: Probe, verdicts: { from: string; to: string; allowed: boolean }[]): string[] {
+function mismatches(probe: Probe, verdicts: Verdict[]): string[] {
   const got = new Map(verdicts.map((v) => [`${v.from}\0${v.to}`, v.allowed]));
   const out: string[] = [];
   for (const [cell, want] of expectedCells(probe)) {
@@ -29,38 +24,23 @@ function mismatches(probe: Probe, verdicts: { from: string; to: string; allowed:
   return out;
 }
 
-function memoryIo(files: Record<string, string>): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => void stdout.push(t),
-    err: (t) => void stderr.push(t),
-    readFile: async (p) => {
-      if (!(p in files)) throw new Error(`ENOENT: ${p}`);
-      return files[p]!;
-    },
-    readStdin: async () => "",
-  };
-}
-
 describe("the conformance set itself", () => {
   it("holds the 48 upstream tests in 58 steps and 65 probes, each a 9x9 matrix with a loopback diagonal", () => {
     expect(cases).toHaveLength(48);
-    const steps = cases.flatMap((c) => c.steps);
     expect(steps).toHaveLength(58);
-    const probes = steps.flatMap((s) => s.probes);
+    const probes = steps.flatMap(({ step }) => step.probes);
     expect(probes).toHaveLength(65);
     for (const p of probes) {
       expect(p.expect).toHaveLength(9);
       p.expect.forEach((row, i) => expect(row).toMatch(new RegExp(`^[01]{${i}}\\.[01]{${8 - i}}$`)));
     }
+    // 72 compared cells per probe.
+    expect(probes.reduce((n, p) => n + expectedCells(p).size, 0)).toBe(65 * 72);
   });
 });
 
-describe.each(cases)("$file: $name", (c) => {
-  it.each(c.steps.map((step, i) => ({ step, n: i + 1 })))("step $n: $step.description", ({ step }) => {
+describe("policy layer: matrix", () => {
+  it.each(steps)("$c.file step $n: $step.description", ({ c, step }) => {
     const model = modelOf([...fixtureFor(step), ...policiesOf(step, c.file)]);
     expect(model.workloads.map((w) => w.id)).toEqual(PODS);
     const wrong = step.probes.flatMap((probe) => mismatches(probe, matrix(model, [{ port: probe.port, protocol: probe.protocol }])));
@@ -68,15 +48,33 @@ describe.each(cases)("$file: $name", (c) => {
   });
 });
 
-describe("through the CLI: moat matrix -o json", () => {
-  it.each(cases.flatMap((c) => c.steps.map((step, i) => ({ c, step, n: i + 1 }))))("$c.file step $n", async ({ step }) => {
+describe("CLI: moat matrix -o json", () => {
+  it.each(steps)("$c.file step $n", async ({ step }) => {
     const io = memoryIo({ "step.yaml": stepYaml(step) });
     const ports = step.probes.flatMap((p) => ["--port", `${p.port}/${p.protocol.toLowerCase()}`]);
     const code = await main(["matrix", "-f", "step.yaml", ...ports, "-o", "json"], io);
     expect(io.stderr).toEqual([]);
     expect(code).toBe(0);
-    const { probes } = JSON.parse(io.stdout.join("")) as { probes: { from: string; to: string; port: number; protocol: string; allowed: boolean }[] };
+    const { probes } = JSON.parse(io.stdout.join("")) as { probes: (Verdict & { port: number; protocol: string })[] };
     const wrong = step.probes.flatMap((probe) => mismatches(probe, probes.filter((p) => p.port === probe.port && p.protocol === probe.protocol)));
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("compile, then simulate the Plan", () => {
+  it.each(steps)("$c.file step $n", ({ c, step }) => {
+    const model = modelOf([...fixtureFor(step), ...policiesOf(step, c.file)]);
+    const nodes = [...new Set(model.workloads.map((w) => w.node))];
+    const plans = new Map<string, Plan>(nodes.map((n) => [n, compile(model, n)]));
+    const byId = new Map(model.workloads.map((w) => [w.id, w]));
+    const wrong = step.probes.flatMap((probe) => {
+      const verdicts = [...expectedCells(probe).keys()].map((cell) => {
+        const [from, to] = cell.split("\0") as [string, string];
+        const [src, dst] = pairAddresses(byId.get(from)!, byId.get(to)!)!;
+        return { from, to, allowed: simulateFlow(model, plans, { src, dst, protocol: probe.protocol, port: probe.port }).allowed };
+      });
+      return mismatches(probe, verdicts);
+    });
     expect(wrong).toEqual([]);
   });
 });

@@ -36,6 +36,17 @@ describe("moat validate, check and matrix read Kubernetes documents", () => {
     expect(denied.out).toContain("web-out");
   });
 
+  it("as kubectl get -o yaml prints them: a v1 List", async () => {
+    const list = stringify({ apiVersion: "v1", kind: "List", items: [ns("y"), pod("y/web", { ip: "10.244.0.1" }), netpol("y/deny", { podSelector: {} })] }, { version: "1.1" });
+    expect((await run(["validate", "-f", "list.yaml"], { "list.yaml": list })).out).toMatch(/^valid: 1 network, 1 workload, 1 policy in 1 file/);
+  });
+
+  it("moat compile makes a Plan for the pods' node", async () => {
+    const r = await run(["compile", "--node", "node-1", "-f", "c.yaml", "-f", "p.yaml", "-o", "json"], { "c.yaml": cluster, "p.yaml": denyAll });
+    expect(r).toMatchObject({ code: 0, err: "" });
+    expect(r.out).toContain("y/deny");
+  });
+
   it("check names the NetworkPolicy that isolates a pod", async () => {
     const r = await run(["check", "-f", "c.yaml", "-f", "p.yaml", "--from", "y/web", "--to", "y/db", "--port", "5432"], { "c.yaml": cluster, "p.yaml": denyAll });
     expect(r.code).toBe(1);

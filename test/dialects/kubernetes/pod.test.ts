@@ -98,8 +98,8 @@ describe("bad pods are reported with file, resource, path and value, and left ou
     ["two of one family", [pod("a/p", { ip: ["10.0.0.1", "10.0.0.2"] })], ['in.yaml#1: Pod/a/p: status.podIPs[1].ip: "10.0.0.2": a pod has at most one address of each family']],
     ["no address and no phase", [{ ...pod("a/p"), status: undefined }], ["in.yaml#1: Pod/a/p: status.podIP: pod a/p has no address: moat knows a workload by its IP, so give status.podIP (and status.podIPs) as `kubectl get pod -o yaml` prints them"]],
     ["no node", [{ ...pod("a/p", { ip: "10.0.0.1" }), spec: {} }], ["in.yaml#1: Pod/a/p: spec.nodeName: pod a/p has an address but no node: give spec.nodeName"]],
-    ["a label that is not one", [pod("a/p", { ip: "10.0.0.1", labels: { app: "a b" } })], ['in.yaml#1: Workload/p: metadata.labels.app: label value "a b" is invalid: it must be at most 63 characters of [A-Za-z0-9-_.], starting and ending with a letter or digit']],
-    ["a label of moat's own", [pod("a/p", { ip: "10.0.0.1", labels: { "moat.dev/name": "x" } })], ['in.yaml#1: Workload/p: metadata.labels.moat.dev/name: label key "moat.dev/name" is reserved: moat sets the moat.dev/* labels itself']],
+    ["a label that is not one", [pod("a/p", { ip: "10.0.0.1", labels: { app: "a b" } })], ['in.yaml#1: Pod/a/p: metadata.labels.app: label value "a b" is invalid: it must be at most 63 characters of [A-Za-z0-9-_.], starting and ending with a letter or digit']],
+    ["a label of moat's own", [pod("a/p", { ip: "10.0.0.1", labels: { "moat.dev/name": "x" } })], ['in.yaml#1: Pod/a/p: metadata.labels.moat.dev/name: label key "moat.dev/name" is reserved: moat sets the moat.dev/* labels itself']],
     ["an upper-case name", [pod("a/Web", { ip: "10.0.0.1" })], [`in.yaml#1: Pod/a/Web: metadata.name: "Web" is not a valid name: it must be at most 253 characters of lowercase letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit`]],
     ["a label value of the wrong type", [pod("a/p", { ip: "10.0.0.1", labels: { tier: 1 as unknown as string } })], ["in.yaml#1: Pod/a/p: metadata.labels.tier: expected string, got 1"]],
   ];
@@ -113,6 +113,12 @@ describe("bad pods are reported with file, resource, path and value, and left ou
       'in.yaml#1: Pod/a/p: spec.containers[1].ports[0].name: port name "web" (TCP) already names port 80 in this pod',
       `in.yaml#1: Pod/a/p: spec.containers[1].ports[1].name: "Web--1" is not a valid port name: 1-15 lowercase letters, digits and '-', with at least one letter, no '--', not starting or ending with '-'`,
       "in.yaml#1: Pod/a/p: spec.containers[1].ports[2].containerPort: 0 is not a port number: it must be 1..65535",
+    ]);
+  });
+
+  it("a Namespace label that is not one", () => {
+    expect(issuesOf(sources([ns("a", { "bad key!": "x" })]))).toEqual([
+      'in.yaml#1: Namespace/a: metadata.labels.bad key!: label key "bad key!" is invalid: the name part must be 1-63 characters of [A-Za-z0-9-_.], starting and ending with a letter or digit',
     ]);
   });
 
