@@ -52,7 +52,7 @@ export function currentGeneration(rules: FamilyRules): Generation | undefined {
 export const isMoatJump = (line: string) => / -j moat-[ab]-fwd$/.test(line);
 
 /** ipset prints host prefixes bare; moat writes them with /32 and /128. Compare on one form. */
-export const normalizeMember = (m: string) => m.replace(/\/(32|128)(?=,|$)/, "");
+export const normalizeMember = (m: string) => m.replace(/^([^,/]+)\/(32|128)(?=,|$)/, (all, addr: string, p: string) => (p === (addr.includes(":") ? "128" : "32") ? addr : all));
 
 export function parseIpsetSave(text: string): Map<string, KernelSet> {
   const sets = new Map<string, KernelSet>();
