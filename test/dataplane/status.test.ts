@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { applyPlan, planHash, readStatus } from "../../src/dataplane/index.js";
+import { renderSets } from "../../src/render/index.js";
+import { FakeKernel } from "../support/fake-kernel.js";
+import { planA, plantForeign } from "./fixtures.js";
+
+describe("readStatus", () => {
+  it("reports nothing applied on a host without moat", async () => {
+    const k = new FakeKernel();
+    plantForeign(k, "nft");
+    expect(await readStatus(k)).toEqual({ flavor: "nft", applied: false, hookAtTop: false, chains: 0, rules: 0, sets: 0, setMembers: 0 });
+  });
+
+  it("reports the applied plan, its generation and counts, and whether the hook is still first", async () => {
+    const k = new FakeKernel();
+    await applyPlan(k, planA);
+    const sets = renderSets(planA);
+    expect(await readStatus(k)).toEqual({
+      flavor: "nft",
+      applied: true,
+      generation: "a",
+      planHash: planHash(planA),
+      hookAtTop: true,
+      chains: planA.chains.length * 2,
+      rules: planA.chains.reduce((n, c) => n + c.rules.length, 0) * 2,
+      sets: sets.length,
+      setMembers: sets.reduce((n, s) => n + s.members.length, 0),
+    });
+    k.plant("nft", 6, "*filter\n-I FORWARD 1 -j ACCEPT\nCOMMIT\n");
+    expect((await readStatus(k)).hookAtTop).toBe(false);
+  });
+});
