@@ -1,5 +1,5 @@
 import ipaddr from "ipaddr.js";
-import { cidrContains, parseCidr, parseIp, show, type Cidr, type Parsed } from "../../model/index.js";
+import { cidrContains, parseCidr, parseIp, show, type Cidr, type Ip, type Parsed } from "../../model/index.js";
 
 /**
  * An ipBlock CIDR as the API server has long read it (Go's ParseCIDR): host bits may be set and are
@@ -29,4 +29,37 @@ export function covers(outer: Cidr, inner: Cidr): boolean {
 /** The API server's rule for ipBlock.except: inside cidr and strictly smaller. */
 export function strictlyInside(inner: Cidr, outer: Cidr): boolean {
   return inner.prefix > outer.prefix && covers(outer, inner);
+}
+
+/**
+ * The fewest prefixes whose union is exactly these addresses: runs of consecutive addresses split into
+ * aligned blocks. Pods get addresses in runs from their node's range, so a cluster's pods take a few
+ * prefixes rather than one each.
+ */
+export function exactCover(ips: Ip[]): string[] {
+  const out: string[] = [];
+  for (const family of [4, 6] as const) {
+    const bits = family === 4 ? 32 : 128;
+    const values = [...new Set(ips.filter((ip) => ip.family === family).map((ip) => ip.value))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i < values.length; ) {
+      let j = i;
+      while (j + 1 < values.length && values[j + 1] === values[j]! + 1n) j++;
+      let start = values[i]!;
+      const end = values[j]!;
+      while (start <= end) {
+        let size = 0;
+        while (size < bits && start % (1n << BigInt(size + 1)) === 0n && start + (1n << BigInt(size + 1)) - 1n <= end) size++;
+        out.push(`${addressText(family, start)}/${bits - size}`);
+        start += 1n << BigInt(size);
+      }
+      i = j + 1;
+    }
+  }
+  return out;
+}
+
+function addressText(family: 4 | 6, value: bigint): string {
+  const n = family === 4 ? 4 : 16;
+  const bytes = Array.from({ length: n }, (_, i) => Number((value >> BigInt((n - 1 - i) * 8)) & 0xffn));
+  return ipaddr.fromByteArray(bytes).toString();
 }

@@ -4,11 +4,13 @@
 // Pods have no network in Kubernetes, and a moat Workload needs one. They all go into one Network
 // named "kubernetes" with isolation "none" (Kubernetes allows what no policy selects). Unless the
 // input declares a moat Network of that name (to give the cluster CIDRs, or another isolation), it is
-// made here with one host prefix per pod address: exact, and the same for the same pods in any order.
+// made here from the pod addresses: the fewest prefixes that hold exactly those addresses, the same
+// for the same pods in any order.
 // A document with a problem is reported and left out, so buildModel never reports it a second time.
 import type { z } from "zod";
-import { API_VERSION, cidrContains, hostCidr, show, type Issue, type SourcedDoc } from "../../model/index.js";
+import { API_VERSION, cidrContains, show, type Issue, type SourcedDoc } from "../../model/index.js";
 import { fromZod } from "../../model/zod-issues.js";
+import { exactCover } from "./cidr.js";
 import { readMoatContext, type MoatContext } from "./moat-context.js";
 import { namespaceLabels, readNamespace } from "./namespace.js";
 import { readNetworkPolicy } from "./network-policy.js";
@@ -133,6 +135,6 @@ function workloadDoc(p: PodFacts): Record<string, unknown> {
 }
 
 function podNetworkDoc(pods: PodFacts[]): Record<string, unknown> {
-  const ips = pods.flatMap((p) => p.addresses.map((a) => a.ip)).sort((a, b) => a.family - b.family || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-  return { apiVersion: API_VERSION, kind: "Network", metadata: { name: POD_NETWORK }, spec: { subnets: ips.map((ip) => hostCidr(ip).text), isolation: "none" } };
+  const subnets = exactCover(pods.flatMap((p) => p.addresses.map((a) => a.ip)));
+  return { apiVersion: API_VERSION, kind: "Network", metadata: { name: POD_NETWORK }, spec: { subnets, isolation: "none" } };
 }

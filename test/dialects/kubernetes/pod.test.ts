@@ -59,11 +59,11 @@ describe("a Pod becomes a Workload", () => {
 });
 
 describe("the pods' network", () => {
-  it("is made with one host prefix per address, isolation none, the same for any order of pods", () => {
-    const pods = [pod("a/p", { ip: ["10.0.0.9", "fd00::1"] }), pod("b/q", { ip: "10.0.0.2" })];
+  it("is made of the fewest prefixes that hold exactly the pods' addresses, isolation none, the same in any order", () => {
+    const pods = [pod("a/p", { ip: ["10.0.0.9", "fd00::1"] }), pod("b/q", { ip: "10.0.0.2" }), pod("b/r", { ip: "10.0.0.3" })];
     const net = (list: unknown[]) => modelOf(sources(list)).networks.find((n) => n.name === POD_NETWORK)!;
     expect(net(pods).isolation).toBe("none");
-    expect(net(pods).subnets.map((c) => c.text)).toEqual(["10.0.0.2/32", "10.0.0.9/32", "fd00::1/128"]);
+    expect(net(pods).subnets.map((c) => c.text)).toEqual(["10.0.0.2/31", "10.0.0.9/32", "fd00::1/128"]);
     expect(net([...pods].reverse()).subnets).toEqual(net(pods).subnets);
   });
 
