@@ -204,10 +204,12 @@ describe("validation issues name the file, document, resource, field path and va
     expect(bad[5]!.message).toBe("port -1 is outside 1..65535");
   });
 
-  it("a range whose start exceeds its end", () => {
-    const i = only(issues(net, web, ingressPolicy({ action: "Allow", protocol: "UDP", ports: ["9000:8000"] })), "invalid-port");
-    expect(i.path).toEqual(["spec", "ingress", 0, "ports", 0]);
+  it("a range whose start exceeds its end, even by one; a range of one port is fine", () => {
+    const i = only(issues(net, web, ingressPolicy({ action: "Allow", protocol: "UDP", ports: ["80:80", "9000:8000"] })), "invalid-port");
+    expect(i.path).toEqual(["spec", "ingress", 0, "ports", 1]);
     expect(i.message).toContain('"9000:8000"');
+    expect(only(issues(net, web, ingressPolicy({ action: "Allow", protocol: "UDP", ports: ["81:80"] })), "invalid-port").message).toContain('"81:80"');
+    expect(model(net, web, ingressPolicy({ action: "Allow", protocol: "UDP", ports: ["80:80"] })).policies[0]!.ingress[0]!.ports).toEqual([{ kind: "range", start: 80, end: 80 }]);
   });
 
   it("a port entry that is neither number, range nor name", () => {

@@ -394,9 +394,11 @@ describe("step 5: fields of a peer, rules without peer, ports and protocols", ()
     expect(allowed(m, "l2", "l1", "UDP", 80)).toBe(false);
   });
 
-  it("a rule with ports never matches ICMP, which has none", () => {
+  it("a rule with ports never matches a flow without a port (ICMP, or a TCP flow given none)", () => {
     const m = withBase(ingress("in", named("l1"), [{ action: "Allow", protocol: "TCP", ports: ["1:65535"] }]));
     expect(allowed(m, "l2", "l1", "ICMP")).toBe(false);
+    expect(decide(m, { src: address(m, "l2"), dst: address(m, "l1"), protocol: "TCP" }).allowed).toBe(false);
+    expect(allowed(m, "l2", "l1", "TCP", 1)).toBe(true);
   });
 
   describe("named ports are resolved on the destination workload", () => {

@@ -20,6 +20,12 @@ describe("pairAddresses", () => {
     expect(pairAddresses(b, c)!.map((ip) => ip.text)).toEqual(["fd00:1::2", "fd00:2::3"]);
     expect(pairAddresses(c, b)!.map((ip) => ip.text)).toEqual(["fd00:2::3", "fd00:1::2"]);
     expect(pairAddresses(a, c)).toBeUndefined();
+    const dual = model(
+      network("n", ["10.0.0.0/24", "fd00::/64"]),
+      workload("x", { network: "n", ips: ["fd00::1", "10.0.0.1"] }),
+      workload("y", { network: "n", ips: ["fd00::2", "10.0.0.2"] }),
+    );
+    expect(pairAddresses(dual.workloads[0]!, dual.workloads[1]!)!.map((ip) => ip.text)).toEqual(["10.0.0.1", "10.0.0.2"]);
   });
 });
 
