@@ -1,7 +1,7 @@
 // metav1.LabelSelector to the calicoctl selector language. matchLabels and matchExpressions are ANDed;
 // the empty selector selects everything. Kubernetes' NotIn and DoesNotExist hold for an object without
 // the label, and so do calicoctl's `not in` and `!has`, so each term maps one to one.
-import { show, type IssuePath } from "../../model/index.js";
+import { PSEUDO_PREFIX, show, type IssuePath } from "../../model/index.js";
 import { labelKeyProblem, labelValueProblem } from "../../model/labels.js";
 import type { Report } from "./report.js";
 import type { LabelSelectorDoc } from "./schema.js";
@@ -13,7 +13,9 @@ export function selectorTerms(sel: LabelSelectorDoc | null | undefined, path: Is
   if (!sel) return [];
   const terms: string[] = [];
   const key = (k: string, at: IssuePath) => {
-    const problem = labelKeyProblem(k);
+    // moat's pseudo-labels are on every workload; in Kubernetes no pod carries them.
+    const reserved = k.startsWith(PSEUDO_PREFIX) ? `label key ${show(k)} is reserved: moat sets the ${PSEUDO_PREFIX}* labels itself` : undefined;
+    const problem = labelKeyProblem(k) ?? reserved;
     if (problem) report(at, "invalid-label", problem);
     return !problem;
   };

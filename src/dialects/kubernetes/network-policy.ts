@@ -1,6 +1,8 @@
 // A NetworkPolicy to a moat Policy (DESIGN.md, "Semantics"): its rules only allow, so a pod selected by
 // some policy and allowed by none is denied, and several policies on one pod are a union. Alternatives
-// become separate rules: each peer of a rule, and each protocol of its ports, is one moat rule.
+// become separate rules: each peer of a rule, and each protocol of its ports, is one moat rule. Every
+// Policy keeps moat's default order: rules that only allow give the same verdicts in any order.
+// Without metadata.namespace a document is in "default", as `kubectl apply` puts it.
 import { API_VERSION, PSEUDO_PREFIX, show, type IssuePath } from "../../model/index.js";
 import { parseKubeCidr, strictlyInside } from "./cidr.js";
 import { joinTerms, selectorTerms } from "./label-selector.js";
@@ -141,6 +143,8 @@ function readPorts(ports: PortDoc[], path: IssuePath, report: Report, ctx: Polic
       const problem = portNameProblem(e.port);
       if (problem) return report([...at, "port"], "invalid-port", problem);
       if (end !== undefined) return report([...at, "endPort"], "forbidden", `endPort ${show(end)} may not be given with the named port ${show(e.port)}`);
+      // A name no workload gives its port matches no connection, as in Kubernetes; moat's model refuses
+      // such a name, so it is left out here, and a rule left without ports is left out whole.
       if (ctx.portDefined(e.port, protocol)) g.ports.push(e.port);
     }
   });

@@ -196,6 +196,7 @@ describe("what NetworkPolicy v1 does not allow is an error naming file, resource
     ["In without values", { podSelector: { matchExpressions: [{ key: "app", operator: "In" }] } }, [at("spec.podSelector.matchExpressions[0].values: operator In needs at least one value")]],
     ["Exists with values", { podSelector: { matchExpressions: [{ key: "app", operator: "Exists", values: ["x"] }] } }, [at('spec.podSelector.matchExpressions[0].values: operator Exists takes no values, got ["x"]')]],
     ["a bad label value", { podSelector: { matchLabels: { app: "a\"b" } } }, [at('spec.podSelector.matchLabels.app: label value "a\\"b" is invalid: it must be at most 63 characters of [A-Za-z0-9-_.], starting and ending with a letter or digit')]],
+    ["a label key of moat's own", { podSelector: { matchLabels: { "moat.dev/name": "web" } } }, [at('spec.podSelector.matchLabels.moat.dev/name: label key "moat.dev/name" is reserved: moat sets the moat.dev/* labels itself')]],
     ["an empty peer", { ingress: [{ from: [{}] }] }, [at("spec.ingress[0].from[0]: must specify a peer: podSelector, namespaceSelector or ipBlock")]],
     ["ipBlock with a selector", { ingress: [{ from: [{ ipBlock: { cidr: "10.0.0.0/8" }, podSelector: {} }] }] }, [at("spec.ingress[0].from[0]: may not specify both ipBlock and another peer")]],
     ["a CIDR that is not one", { egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0" } }] }] }, [at('spec.egress[0].to[0].ipBlock.cidr: "10.0.0.0" is not a CIDR: expected an IPv4 or IPv6 address, "/" and a prefix length')]],
