@@ -6,14 +6,15 @@
 // order (requests run concurrently). It exits when its stdin closes, so it never outlives the lab.
 //   {"op":"listen","protocol":"TCP"|"UDP","port":P,"hosts":["10.0.0.1","fd00::1"]}
 //     TCP: accepts and sends one line "moat-lab <peer address>"; UDP: echoes every datagram.
-//   {"op":"probe","protocol":"TCP"|"UDP","host":H,"port":P,"source":S,"timeoutMs":T}
+//   {"op":"probe","protocol":"TCP"|"UDP"|"ICMP","host":H,"port":P,"source":S,"timeoutMs":T}
 //     -> {"outcome":"connected"|"refused"|"timeout"|"error","detail":"...","ms":N}
 //     TCP counts as connected once the listener's line arrives (both directions work after the
-//     handshake); UDP once its own datagram comes back.
+//     handshake); UDP once its own datagram comes back; ICMP (one `ping`, port ignored) on an echo reply.
 export const AGENT_SOURCE = String.raw`
 import { createInterface } from "node:readline";
 import net from "node:net";
 import dgram from "node:dgram";
+import { execFile } from "node:child_process";
 
 // Errors that mean "the network said no": RST, or ICMP unreachable/prohibited of any kind.
 const REFUSED = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EACCES", "EPERM", "EHOSTDOWN", "ECONNRESET", "ENOPROTOOPT"]);
@@ -52,6 +53,8 @@ function listenUdp(host, port) {
 }
 
 async function listen({ protocol, port, hosts }) {
+  // The kernel itself answers echo requests.
+  if (protocol === "ICMP") return { listening: 0 };
   const list = hosts && hosts.length ? hosts : ["::"];
   for (const host of list) {
     const key = protocol + " " + host + " " + port;
@@ -75,6 +78,22 @@ function probe({ protocol, host, port, source, timeoutMs }) {
     };
     const failed = (err) => finish(REFUSED.has(err.code) ? "refused" : "error", err.code || String(err.message || err));
     const timer = setTimeout(() => finish("timeout", "no answer within " + timeoutMs + " ms"), timeoutMs);
+    if (protocol === "ICMP") {
+      const args = ["-n", "-c", "1", "-W", String(timeoutMs / 1000), ...(source ? ["-I", source] : []), host];
+      const child = execFile("ping", args, { timeout: timeoutMs + 5000 }, (err, stdout, stderr) => {
+        // ping prints an ICMP error as "From <router> icmp_seq=1 Destination Port Unreachable",
+        // "... Packet filtered" (admin-prohibited), and so on.
+        const line = String(stdout).split("\n").find((l) => /^From \S+ icmp_seq=\d+ /.test(l));
+        if (!err) finish("connected", "echo reply");
+        else if (line) finish("refused", line.trim());
+        else if (err.code === 1) finish("timeout", "no echo reply within " + timeoutMs + " ms");
+        else finish("error", "ping " + args.join(" ") + ": " + (String(stderr).trim() || err.message));
+      });
+      // ping has its own deadline; the timer must not cut it short and call a slow reply a timeout.
+      clearTimeout(timer);
+      cleanup = () => child.kill();
+      return;
+    }
     if (protocol === "TCP") {
       const sock = net.connect({ host, port, localAddress: source || undefined });
       let banner = "";

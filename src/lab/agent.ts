@@ -3,7 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { AGENT_SOURCE } from "./agent-source.js";
 
-export type LabProtocol = "TCP" | "UDP";
+export type LabProtocol = "TCP" | "UDP" | "ICMP";
 export type AgentOutcome = "connected" | "refused" | "timeout" | "error";
 
 export interface AgentProbe {

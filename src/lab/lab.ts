@@ -30,7 +30,7 @@ export interface CreateLabOptions {
   prefix: string;
   /** How long a probe waits before it reads as "timeout" (a DROP). Default 400 ms. */
   timeoutMs?: number;
-  /** Probes in flight at once in probeMany. Default 64. */
+  /** Probes in flight at once in probeMany. Default 128. */
   concurrency?: number;
 }
 
@@ -145,7 +145,7 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions): Promi
       await Promise.all(plan.workloads.map((w) => listen(w.id, port, protocol)));
     },
     probe: (from, to, port, protocol, opts) => probeOne({ from, to, port, protocol, ...opts }),
-    probeMany: (list, opts) => mapLimit(list, opts?.concurrency ?? options.concurrency ?? 64, probeOne),
+    probeMany: (list, opts) => mapLimit(list, opts?.concurrency ?? options.concurrency ?? 128, probeOne),
     flushNeighbors: async () => {
       const names = [...plan.nodes.map((n) => n.netns), ...plan.workloads.map((w) => w.netns)];
       await Promise.all(names.map((ns) => runOk(processRunner(ns), "ip", ["neigh", "flush", "all"])));

@@ -9,6 +9,7 @@ export interface ProbeRequest {
   from: string;
   /** A workload id, or an IP address. */
   to: string;
+  /** Ignored for ICMP (an echo request). */
   port: number;
   protocol: LabProtocol;
   family?: Family;
@@ -22,14 +23,14 @@ export interface ResolvedProbe {
   family: Family;
 }
 
-const PROTOCOLS: readonly string[] = ["TCP", "UDP"];
+const PROTOCOLS: readonly string[] = ["TCP", "UDP", "ICMP"];
 
 export function resolveProbe(plan: LabPlan, req: ProbeRequest): ResolvedProbe {
   const from = workloadOf(plan, req.from);
   if (!PROTOCOLS.includes(req.protocol)) {
-    throw new Error(`the lab probes TCP and UDP only, not ${show(req.protocol)} (Node has no SCTP)`);
+    throw new Error(`the lab probes TCP, UDP and ICMP only, not ${show(req.protocol)} (Node has no SCTP)`);
   }
-  if (!Number.isInteger(req.port) || req.port < 1 || req.port > 65535) throw new Error(`${show(req.port)} is not a port number`);
+  if (req.protocol !== "ICMP" && !(Number.isInteger(req.port) && req.port >= 1 && req.port <= 65535)) throw new Error(`${show(req.port)} is not a port number`);
   const target = plan.workloads.find((w) => w.id === req.to);
   let host: string;
   let family: Family;

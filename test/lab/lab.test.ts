@@ -20,6 +20,7 @@ const both = (from: string, to: string): ProbeRequest[] =>
     { from, to, port: TCP, protocol: "TCP" as const, family },
     { from, to, port: UDP, protocol: "UDP" as const, family },
   ]);
+const pings = (from: string, to: string): ProbeRequest[] => ([4, 6] as const).map((family) => ({ from, to, port: 0, protocol: "ICMP" as const, family }));
 const summary = (rs: ProbeResult[]) => rs.map((r) => `${r.protocol} ${r.from}->${r.host} ${r.outcome} (${r.detail})`);
 
 beforeAll(async () => {
@@ -63,9 +64,9 @@ describe("lab (kernel)", () => {
     expect(addrs[0]!.addr_info.map((i) => `${i.local}/${i.prefixlen}`)).toEqual(expect.arrayContaining(["10.62.0.1/24", "fd62::1/64"]));
   });
 
-  it("connects every ordered pair with no rules: TCP and UDP, IPv4 and IPv6, with the source address intact", async () => {
+  it("connects every ordered pair with no rules: TCP, UDP and ICMP, IPv4 and IPv6, with the source address intact", async () => {
     const ids = lab.plan.workloads.map((w) => w.id);
-    const list = ids.flatMap((from) => ids.filter((to) => to !== from).flatMap((to) => both(from, to)));
+    const list = ids.flatMap((from) => ids.filter((to) => to !== from).flatMap((to) => [...both(from, to), ...pings(from, to)]));
     const started = performance.now();
     const results = await lab.probeMany(list);
     const ms = performance.now() - started;
@@ -80,27 +81,36 @@ describe("lab (kernel)", () => {
       await insert("node-a", family, ["-m", "conntrack", "--ctstate", "NEW", "-s", ipOf("r3", family), "-d", ipOf("r1", family), "-j", "DROP"]);
       await insert("node-b", family, ["-s", ipOf("r2", family), "-j", "DROP"]);
     }
-    const results = await lab.probeMany([...both("r3", "r1"), ...both("r2", "r1"), ...both("r1", "r3")]);
+    const results = await lab.probeMany(["r3", "r2"].flatMap((from) => [...both(from, "r1"), ...pings(from, "r1")]).concat(both("r1", "r3"), pings("r1", "r3")));
     const blocked = results.filter((r) => r.from !== "r1");
-    expect(blocked.map((r) => r.outcome)).toEqual(blocked.map(() => "timeout"));
+    expect(summary(blocked.filter((r) => r.outcome !== "timeout"))).toEqual([]);
     for (const r of blocked) expect(r.ms).toBeGreaterThanOrEqual(TIMEOUT - 5);
     // r1 -> r3 opens connections the other way round (the rule drops NEW only), so it still connects.
     expect(summary(results.filter((r) => r.from === "r1" && !r.connected))).toEqual([]);
   });
 
-  it("a REJECT refuses at once: TCP reset, ICMP port unreachable and admin-prohibited", async () => {
+  it("a REJECT refuses at once: TCP reset, ICMP port unreachable and admin-prohibited, routed and bridged", async () => {
     for (const family of [4, 6] as const) {
-      await insert("node-a", family, ["-d", ipOf("r1", family), "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"]);
-      await insert("node-a", family, ["-d", ipOf("r1", family), "-p", "udp", "-j", "REJECT"]);
       const prohibited = family === 4 ? "icmp-admin-prohibited" : "icmp6-adm-prohibited";
+      const echo = family === 4 ? ["-p", "icmp", "--icmp-type", "echo-request"] : ["-p", "ipv6-icmp", "--icmpv6-type", "echo-request"];
+      for (const to of ["r1", "f2"]) {
+        await insert("node-a", family, ["-d", ipOf(to, family), "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"]);
+        await insert("node-a", family, ["-d", ipOf(to, family), "-p", "udp", "-j", "REJECT"]);
+        await insert("node-a", family, ["-d", ipOf(to, family), ...echo, "-j", "REJECT", "--reject-with", prohibited]);
+      }
       await insert("node-a", family, ["-d", ipOf("f1", family), "-p", "udp", "-j", "REJECT", "--reject-with", prohibited]);
     }
-    // IPv4 TCP refused by ICMP too (IPv6 is not: an ICMPv6 error that arrives while connect() still holds
-    // the socket lock is dropped as soft, TcpExtLockDroppedIcmps, so it reads as a timeout on veths).
-    await insert("node-a", 4, ["-d", ipOf("f2", 4), "-p", "tcp", "-j", "REJECT"]);
-    const list = [...both("r3", "r1"), ...both("r2", "r1"), ...both("r3", "f1").filter((p) => p.protocol === "UDP"), { from: "r3", to: "f2", port: TCP, protocol: "TCP" as const, family: 4 as const }];
+    // IPv4 TCP is refused by ICMP as well. IPv6 TCP is not, on veths: the ICMPv6 error comes back while
+    // connect() still holds the socket lock, and the kernel keeps it as a soft error (TcpExtLockDroppedIcmps).
+    await insert("node-a", 4, ["-d", ipOf("f3", 4), "-p", "tcp", "-j", "REJECT"]);
+    const list = [
+      ...["r3", "r2", "f1"].flatMap((from) => [...both(from, "r1"), ...pings(from, "r1")]),
+      ...["f1", "r3"].flatMap((from) => [...both(from, "f2"), ...pings(from, "f2")]),
+      ...both("r3", "f1").filter((p) => p.protocol === "UDP"),
+      { from: "r3", to: "f3", port: TCP, protocol: "TCP" as const, family: 4 as const },
+    ];
     const results = await lab.probeMany(list);
-    expect(results.map((r) => r.outcome)).toEqual(results.map(() => "refused"));
+    expect(summary(results.filter((r) => r.outcome !== "refused"))).toEqual([]);
     for (const r of results) expect(r.ms).toBeLessThan(TIMEOUT / 2);
   });
 
@@ -128,7 +138,7 @@ describe("lab (kernel)", () => {
     const results = await lab.probeMany(both("r1", "f3").map((p) => ({ ...p, port: 9 })));
     expect(results.map((r) => r.outcome)).toEqual(results.map(() => "refused"));
     await expect(lab.probe("r1", "nobody", TCP, "TCP")).rejects.toThrow(/neither a workload of the lab nor an IP address/);
-    await expect(lab.probe("r1", "f3", TCP, "SCTP" as "TCP")).rejects.toThrow(/TCP and UDP only/);
+    await expect(lab.probe("r1", "f3", TCP, "SCTP" as "TCP")).rejects.toThrow(/TCP, UDP and ICMP only/);
   });
 
   it("runs probes concurrently: many timeouts take about one timeout, not their sum", async () => {
