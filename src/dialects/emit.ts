@@ -2,7 +2,7 @@
 // moat documents that are known to validate. An importer builds plain documents and their origins;
 // `finishImport` runs them through buildModel, so a manifest that would not validate is reported
 // against the input that produced it instead of being printed.
-import { Document, Scalar, visit } from "yaml";
+import { Document, parseDocument, Scalar, visit } from "yaml";
 import { API_VERSION, buildModel, formatIssue, show, type Issue, type IssuePath } from "../model/index.js";
 
 export type Doc = Record<string, unknown>;
@@ -53,16 +53,21 @@ export function parseJson(text: string, file: string): Json {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (e) {
-    const message = (e as Error).message;
-    const at = /position (\d+)/.exec(message);
-    const where = at ? ` (line ${lineCol(text, Number(at[1]))})` : "";
-    return { ok: false, issues: [{ code: "syntax", path: [], file, message: `not valid JSON${where}: ${message.replace(/ in JSON at position \d+.*$/, "")}` }] };
+    const raw = (e as Error).message;
+    const message = raw.replace(/ in JSON at position \d+.*$/s, "").replace(/, (?:".*"|\.\.\.".*") is not valid JSON$/s, "");
+    return { ok: false, issues: [{ code: "syntax", path: [], file, message: `not valid JSON${where(text, raw)}: ${message}` }] };
   }
 }
 
-function lineCol(text: string, offset: number): string {
-  const before = text.slice(0, offset).split("\n");
-  return `${before.length}, column ${before[before.length - 1]!.length + 1}`;
+/** Where JSON.parse stopped: V8 gives an offset for some errors only, so the YAML parser (a superset of JSON) is asked for the others. */
+function where(text: string, message: string): string {
+  const at = /position (\d+)/.exec(message);
+  if (at) {
+    const before = text.slice(0, Number(at[1])).split("\n");
+    return ` (line ${before.length}, column ${before[before.length - 1]!.length + 1})`;
+  }
+  const pos = parseDocument(text).errors[0]?.linePos?.[0];
+  return pos ? ` (line ${pos.line}, column ${pos.col})` : "";
 }
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -72,6 +77,9 @@ export function brief(v: unknown): string {
   const text = show(v);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
+
+/** The end of "X must be Y, ...": what was found instead, or that nothing was. */
+export const not = (v: unknown): string => (v === undefined ? "but it is missing" : `not ${brief(v)}`);
 
 /** Builds issues for one input file; importers gather them all rather than stop at the first. */
 export function issueSink(file: string) {

@@ -3,7 +3,7 @@
 // and, unless asked not to, the overlay Network with `isolation: workload`: app-to-app traffic is
 // denied until a policy allows it.
 import { parseCidr, show, type IssuePath } from "../../model/index.js";
-import { brief, checkKnownKeys, finishImport, isObject, issueSink, parseJson, resource, type Doc, type ImportResult, type Origin, type Report } from "../emit.js";
+import { brief, not, checkKnownKeys, finishImport, isObject, issueSink, parseJson, resource, type Doc, type ImportResult, type Origin, type Report } from "../emit.js";
 import { guidProblem, policyDoc, samePolicy, type C2cPolicy } from "./c2c.js";
 
 export interface CloudFoundryOptions {
@@ -21,9 +21,9 @@ export function importCloudFoundry(text: string, file: string, options: CloudFou
   const body = parsed.value;
   const policies: { p: C2cPolicy; path: IssuePath }[] = [];
   if (!isObject(body)) {
-    report([], "invalid-type", `expected the policy server's response body, an object with "policies", not ${brief(body)}`);
+    report([], "invalid-type", `expected the policy server's response body, an object with "policies", ${not(body)}`);
   } else if (!Array.isArray(body.policies)) {
-    report(["policies"], body.policies === undefined ? "missing-field" : "invalid-type", `"policies" must be a list, not ${brief(body.policies)}`);
+    report(["policies"], body.policies === undefined ? "missing-field" : "invalid-type", `"policies" must be a list, ${not(body.policies)}`);
   } else {
     body.policies.forEach((p, i) => {
       const policy = readPolicy(p, ["policies", i], report);
@@ -64,21 +64,21 @@ export function importCloudFoundry(text: string, file: string, options: CloudFou
 }
 
 function readPolicy(p: unknown, path: IssuePath, report: Report): C2cPolicy | undefined {
-  if (!isObject(p)) return void report(path, "invalid-type", `a policy must be an object with source and destination, not ${brief(p)}`);
+  if (!isObject(p)) return void report(path, "invalid-type", `a policy must be an object with source and destination, ${not(p)}`);
   checkKnownKeys(p, ["source", "destination"], path, report);
   const source = readEnd(p.source, [...path, "source"], ["id", "tag"], report);
   const dst = readEnd(p.destination, [...path, "destination"], ["id", "tag", "protocol", "ports", "port"], report);
   if (!source || !dst) return undefined;
   const dpath = [...path, "destination"];
   const protocol = dst.end.protocol;
-  if (protocol !== "tcp" && protocol !== "udp") report([...dpath, "protocol"], protocol === undefined ? "missing-field" : "invalid-protocol", `protocol must be "tcp" or "udp", not ${brief(protocol)}`);
+  if (protocol !== "tcp" && protocol !== "udp") report([...dpath, "protocol"], protocol === undefined ? "missing-field" : "invalid-protocol", `protocol must be "tcp" or "udp", ${not(protocol)}`);
   const ports = readPorts(dst.end, dpath, report);
   if ((protocol !== "tcp" && protocol !== "udp") || !ports) return undefined;
   return { source: source.id, destination: dst.id, protocol, ...ports };
 }
 
 function readEnd(v: unknown, path: IssuePath, known: string[], report: Report): { id: string; end: Record<string, unknown> } | undefined {
-  if (!isObject(v)) return void report(path, v === undefined ? "missing-field" : "invalid-type", `must be an object with an id, not ${brief(v)}`);
+  if (!isObject(v)) return void report(path, v === undefined ? "missing-field" : "invalid-type", `must be an object with an id, ${not(v)}`);
   checkKnownKeys(v, known, path, report);
   const problem = guidProblem(v.id);
   if (problem) return void report([...path, "id"], v.id === undefined ? "missing-field" : "invalid-id", problem);
@@ -96,7 +96,7 @@ function readPorts(d: Record<string, unknown>, path: IssuePath, report: Report):
     const p = port(d.port, [...path, "port"]);
     return p === undefined ? undefined : { start: p, end: p };
   }
-  if (!isObject(d.ports)) return void report([...path, "ports"], d.ports === undefined ? "missing-field" : "invalid-type", `ports must be {"start": N, "end": N}, not ${brief(d.ports)}`);
+  if (!isObject(d.ports)) return void report([...path, "ports"], d.ports === undefined ? "missing-field" : "invalid-type", `ports must be {"start": N, "end": N}, ${not(d.ports)}`);
   checkKnownKeys(d.ports, ["start", "end"], [...path, "ports"], report);
   const start = port(d.ports.start, [...path, "ports", "start"]);
   const end = port(d.ports.end, [...path, "ports", "end"]);

@@ -3,19 +3,19 @@
 // by name, do not say their subnets; the caller then asks for --subnet.
 import ipaddr from "ipaddr.js";
 import { cidrContains, parseCidr, parseIp, show, type Cidr, type IssuePath } from "../../model/index.js";
-import { brief, isObject, type Report } from "../emit.js";
+import { brief, not, isObject, type Report } from "../emit.js";
 
 export type IpamSubnets = { subnets: Cidr[] } | { unknown: string };
 
 export function ipamSubnets(ipam: unknown, path: IssuePath, report: Report): IpamSubnets {
   if (ipam === undefined || ipam === null) return { unknown: "it has no ipam section" };
   if (!isObject(ipam)) {
-    report(path, "invalid-type", `ipam must be an object, not ${brief(ipam)}`);
+    report(path, "invalid-type", `ipam must be an object, ${not(ipam)}`);
     return { subnets: [] };
   }
   const type = ipam.type;
   if (typeof type !== "string") {
-    report([...path, "type"], "invalid-type", `ipam.type must be a string, not ${brief(type)}`);
+    report([...path, "type"], "invalid-type", `ipam.type must be a string, ${not(type)}`);
     return { subnets: [] };
   }
   switch (type) {
@@ -40,14 +40,14 @@ function hostLocal(ipam: Record<string, unknown>, path: IssuePath, report: Repor
   }
   if (ipam.ranges !== undefined) {
     if (!Array.isArray(ipam.ranges)) {
-      report([...path, "ranges"], "invalid-type", `ranges must be a list of range sets, not ${brief(ipam.ranges)}`);
+      report([...path, "ranges"], "invalid-type", `ranges must be a list of range sets, ${not(ipam.ranges)}`);
       return { subnets };
     }
     ipam.ranges.forEach((set, i) => {
       const setPath = [...path, "ranges", i];
-      if (!Array.isArray(set)) return report(setPath, "invalid-type", `a range set must be a list of ranges ({subnet, rangeStart, rangeEnd, gateway}), not ${brief(set)}`);
+      if (!Array.isArray(set)) return report(setPath, "invalid-type", `a range set must be a list of ranges ({subnet, rangeStart, rangeEnd, gateway}), ${not(set)}`);
       set.forEach((r, j) => {
-        if (!isObject(r)) return report([...setPath, j], "invalid-type", `a range must be an object with a subnet, not ${brief(r)}`);
+        if (!isObject(r)) return report([...setPath, j], "invalid-type", `a range must be an object with a subnet, ${not(r)}`);
         if (r.subnet === undefined) return report([...setPath, j, "subnet"], "missing-field", "a range needs a subnet");
         const c = range(r, [...setPath, j], report);
         if (c) subnets.push(c);
@@ -73,7 +73,7 @@ function range(r: Record<string, unknown>, path: IssuePath, report: Report): Cid
 }
 
 function cidr(v: unknown, path: IssuePath, report: Report): Cidr | undefined {
-  if (typeof v !== "string") return void report(path, "invalid-type", `subnet must be a CIDR string, not ${brief(v)}`);
+  if (typeof v !== "string") return void report(path, "invalid-type", `subnet must be a CIDR string, ${not(v)}`);
   const c = parseCidr(v);
   if (!c.ok) return void report(path, "invalid-cidr", c.message);
   if (!v.includes("/")) return void report(path, "invalid-cidr", `${show(v)} has no prefix length; write it as a CIDR such as "10.22.0.0/16"`);
@@ -87,7 +87,7 @@ function calicoPools(ipam: Record<string, unknown>, path: IssuePath, report: Rep
     const pools = ipam[key];
     if (pools === undefined) continue;
     if (!Array.isArray(pools)) {
-      report([...path, key], "invalid-type", `${key} must be a list of CIDRs or pool names, not ${brief(pools)}`);
+      report([...path, key], "invalid-type", `${key} must be a list of CIDRs or pool names, ${not(pools)}`);
       continue;
     }
     pools.forEach((p, i) => {
@@ -107,7 +107,7 @@ function calicoPools(ipam: Record<string, unknown>, path: IssuePath, report: Rep
 function staticAddresses(ipam: Record<string, unknown>, path: IssuePath, report: Report): IpamSubnets {
   const list = ipam.addresses;
   if (!Array.isArray(list)) {
-    report([...path, "addresses"], "invalid-type", `static ipam needs a list of addresses, not ${brief(list)}`);
+    report([...path, "addresses"], "invalid-type", `static ipam needs a list of addresses, ${not(list)}`);
     return { subnets: [] };
   }
   const subnets: Cidr[] = [];

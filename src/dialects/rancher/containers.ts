@@ -6,7 +6,7 @@
 // Left out, each with a warning: system containers (Rancher's policy does not apply to them),
 // containers that are not running, have no address, or are not on the managed network.
 import { parseIp, show, type IssuePath } from "../../model/index.js";
-import { brief, isLabelKey, isLabelValue, isObject, resource, type Doc, type Origin, type Report } from "../emit.js";
+import { brief, not, isLabelKey, isLabelValue, isObject, resource, type Doc, type Origin, type Report } from "../emit.js";
 import { MAPPED_KEYS, mapLabelValue } from "./labels.js";
 import { withoutNulls } from "./rules.js";
 
@@ -39,19 +39,19 @@ function containerList(raw: unknown, report: Report): { value: unknown; path: Is
   if (Array.isArray(raw)) return raw.map((value, i) => ({ value, path: [i] }));
   if (isObject(raw) && raw.type === "collection") {
     if (Array.isArray(raw.data)) return raw.data.map((value, i) => ({ value, path: ["data", i] }));
-    report(["data"], "invalid-type", `a collection needs its "data" list, not ${brief(raw.data)}`);
+    report(["data"], "invalid-type", `a collection needs its "data" list, ${not(raw.data)}`);
     return [];
   }
   if (isObject(raw)) return [{ value: raw, path: [] }];
-  report([], "invalid-type", `expected Rancher containers (a collection, a list or one container), not ${brief(raw)}`);
+  report([], "invalid-type", `expected Rancher containers (a collection, a list or one container), ${not(raw)}`);
   return [];
 }
 
 function readContainer(raw: unknown, path: IssuePath, report: Report, ctx: ContainerContext, seen: Map<string, Map<string, string>>, dropped: Dropped): Doc | undefined {
-  if (!isObject(raw)) return void report(path, "invalid-type", `a container must be an object, not ${brief(raw)}`);
+  if (!isObject(raw)) return void report(path, "invalid-type", `a container must be an object, ${not(raw)}`);
   const c = withoutNulls(raw);
-  if (c.type !== undefined && c.type !== "container") return void report([...path, "type"], "invalid-type", `expected a resource of type "container", not ${brief(c.type)}`);
-  if (typeof c.name !== "string" || c.name === "") return void report([...path, "name"], "missing-field", `a container needs a name, not ${brief(c.name)}`);
+  if (c.type !== undefined && c.type !== "container") return void report([...path, "type"], "invalid-type", `expected a resource of type "container", ${not(c.type)}`);
+  if (typeof c.name !== "string" || c.name === "") return void report([...path, "name"], "missing-field", `a container needs a name, ${not(c.name)}`);
   const name = c.name;
   const skip = (why: string) => void ctx.warn(`container ${show(name)} is not imported: ${why}`);
   if (c.system === true) return skip("it is a system container, which Rancher's network policy leaves alone");
@@ -60,7 +60,7 @@ function readContainer(raw: unknown, path: IssuePath, report: Report, ctx: Conta
   if (c.primaryIpAddress === undefined || c.primaryIpAddress === "") return skip("it has no primaryIpAddress");
   const ip = typeof c.primaryIpAddress === "string" ? parseIp(c.primaryIpAddress) : undefined;
   if (!ip?.ok) return void report([...path, "primaryIpAddress"], "invalid-ip", `${brief(c.primaryIpAddress)} is not an IP address`);
-  if (typeof c.hostId !== "string" || c.hostId === "") return void report([...path, "hostId"], "missing-field", `a running container needs the hostId of its host, not ${brief(c.hostId)}`);
+  if (typeof c.hostId !== "string" || c.hostId === "") return void report([...path, "hostId"], "missing-field", `a running container needs the hostId of its host, ${not(c.hostId)}`);
   const labels = readLabels(c.labels, [...path, "labels"], report, ctx, seen, dropped);
   const ports = readPorts(c, path, report);
   const workload = ctx.claim(name, [...path, "name"], report);
@@ -75,13 +75,13 @@ type Dropped = Map<string, number>;
 
 function readLabels(raw: unknown, path: IssuePath, report: Report, ctx: ContainerContext, seen: Map<string, Map<string, string>>, dropped: Dropped): Record<string, string> | undefined {
   if (raw === undefined) return {};
-  if (!isObject(raw)) return void report(path, "invalid-type", `labels must be an object of strings, not ${brief(raw)}`);
+  if (!isObject(raw)) return void report(path, "invalid-type", `labels must be an object of strings, ${not(raw)}`);
   const out: Record<string, string> = {};
   let ok = true;
   for (const [key, value] of Object.entries(raw).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (typeof value !== "string") {
       ok = false;
-      report([...path, key], "invalid-type", `label ${show(key)} must be a string, not ${brief(value)}`);
+      report([...path, key], "invalid-type", `label ${show(key)} must be a string, ${not(value)}`);
       continue;
     }
     const usable = isLabelKey(key) && !key.startsWith("moat.dev/");
@@ -117,7 +117,7 @@ function readPorts(c: Record<string, unknown>, path: IssuePath, report: Report):
     if (list === undefined) continue;
     if (!Array.isArray(list)) {
       ok = false;
-      report([...path, field], "invalid-type", `${field} must be a list of strings such as "8080:80/tcp", not ${brief(list)}`);
+      report([...path, field], "invalid-type", `${field} must be a list of strings such as "8080:80/tcp", ${not(list)}`);
       continue;
     }
     list.forEach((entry, i) => {

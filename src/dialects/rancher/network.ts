@@ -2,7 +2,7 @@
 // name, subnets, defaultPolicyAction and the ordered `policy` array. The many other fields the API
 // adds (links, actions, state, ...) are not moat's concern.
 import { parseCidr, show, type Cidr } from "../../model/index.js";
-import { brief, isObject, type Report } from "../emit.js";
+import { not, isObject, type Report } from "../emit.js";
 import { readAction, readRule, withoutNulls, type Action, type RancherRule } from "./rules.js";
 
 /** What Rancher's managed network uses when it names no subnet. */
@@ -16,17 +16,17 @@ export interface RancherNetwork {
 }
 
 export function readNetwork(raw: unknown, report: Report, keys: Set<string>, warn: (w: string) => void): RancherNetwork | undefined {
-  if (!isObject(raw)) return void report([], "invalid-type", `expected a Rancher network resource (an object), not ${brief(raw)}`);
+  if (!isObject(raw)) return void report([], "invalid-type", `expected a Rancher network resource (an object), ${not(raw)}`);
   const n = withoutNulls(raw);
   if (n.type === "collection") {
     return void report(["type"], "invalid-type", "this is a collection of networks; give one network resource, as GET /v2-beta/projects/<project>/networks/<network> returns it");
   }
-  if (n.type !== undefined && n.type !== "network") return void report(["type"], "invalid-type", `expected a resource of type "network", not ${brief(n.type)}`);
-  if (typeof n.name !== "string" || n.name === "") report(["name"], n.name === undefined ? "missing-field" : "invalid-type", `the network needs a name, not ${brief(n.name)}`);
+  if (n.type !== undefined && n.type !== "network") return void report(["type"], "invalid-type", `expected a resource of type "network", ${not(n.type)}`);
+  if (typeof n.name !== "string" || n.name === "") report(["name"], n.name === undefined ? "missing-field" : "invalid-type", `the network needs a name, ${not(n.name)}`);
   // Rancher treats anything but "deny" as allow; moat refuses a value it would have to guess at.
   const defaultAction = n.defaultPolicyAction === undefined ? "Allow" : readAction(n.defaultPolicyAction, ["defaultPolicyAction"], report);
   const rules: RancherRule[] = [];
-  if (n.policy !== undefined && !Array.isArray(n.policy)) report(["policy"], "invalid-type", `policy must be an ordered list of rules, not ${brief(n.policy)}`);
+  if (n.policy !== undefined && !Array.isArray(n.policy)) report(["policy"], "invalid-type", `policy must be an ordered list of rules, ${not(n.policy)}`);
   if (Array.isArray(n.policy)) {
     n.policy.forEach((r, i) => {
       const rule = readRule(r, ["policy", i], report, keys);
@@ -45,7 +45,7 @@ function readSubnets(raw: unknown, report: Report, warn: (w: string) => void): C
     const c = parseCidr(DEFAULT_SUBNET);
     return c.ok ? [c.value] : [];
   }
-  if (!Array.isArray(raw)) return void report(["subnets"], "invalid-type", `subnets must be a list, not ${brief(raw)}`);
+  if (!Array.isArray(raw)) return void report(["subnets"], "invalid-type", `subnets must be a list, ${not(raw)}`);
   const out: Cidr[] = [];
   let ok = true;
   raw.forEach((s, i) => {
@@ -53,11 +53,11 @@ function readSubnets(raw: unknown, report: Report, warn: (w: string) => void): C
     const size = isObject(s) ? s.cidrSize : undefined;
     if (typeof address !== "string") {
       ok = false;
-      return report(["subnets", i, "networkAddress"], "missing-field", `a subnet needs a networkAddress, not ${brief(address)}`);
+      return report(["subnets", i, "networkAddress"], "missing-field", `a subnet needs a networkAddress, ${not(address)}`);
     }
     if (!address.includes("/") && typeof size !== "number") {
       ok = false;
-      return report(["subnets", i, "cidrSize"], "missing-field", `subnet ${show(address)} needs a cidrSize, not ${brief(size)}`);
+      return report(["subnets", i, "cidrSize"], "missing-field", `subnet ${show(address)} needs a cidrSize, ${not(size)}`);
     }
     const c = parseCidr(address.includes("/") ? address : `${address}/${size}`);
     if (!c.ok) {

@@ -3,7 +3,7 @@
 // `from` and `to` (each a selector), with `action` allow or deny. Ports ("80", "53/udp") are read on
 // any rule and, unlike Rancher's manager, enforced.
 import { show, type IssuePath } from "../../model/index.js";
-import { brief, checkKnownKeys, isLabelKey, isObject, type Report } from "../emit.js";
+import { brief, not, checkKnownKeys, isLabelKey, isObject, type Report } from "../emit.js";
 import { SERVICE_LABEL, STACK_LABEL } from "./labels.js";
 import { translateSelector } from "./selector.js";
 
@@ -22,7 +22,7 @@ export interface RancherRule {
 export function readAction(v: unknown, path: IssuePath, report: Report): Action | undefined {
   if (v === "allow") return "Allow";
   if (v === "deny") return "Deny";
-  return void report(path, v === undefined ? "missing-field" : "invalid-action", `action must be "allow" or "deny", not ${brief(v)}`);
+  return void report(path, v === undefined ? "missing-field" : "invalid-action", `action must be "allow" or "deny", ${not(v)}`);
 }
 
 function failWith(report: Report) {
@@ -37,7 +37,7 @@ export const withoutNulls = (o: Record<string, unknown>) => Object.fromEntries(O
 
 /** `keys` gathers every label key the rules depend on, so a container label under one is never dropped quietly. */
 export function readRule(raw: unknown, path: IssuePath, report: Report, keys: Set<string>): RancherRule | undefined {
-  if (!isObject(raw)) return void report(path, "invalid-type", `a policy rule must be an object, not ${brief(raw)}`);
+  if (!isObject(raw)) return void report(path, "invalid-type", `a policy rule must be an object, ${not(raw)}`);
   const r = withoutNulls(raw);
   const fail = failWith(report);
   checkKnownKeys(r, ["action", "within", "between", "from", "to", "ports", "type"], path, report);
@@ -53,7 +53,7 @@ export function readRule(raw: unknown, path: IssuePath, report: Report, keys: Se
     if (r.within === "stack") rule.peer.sameLabels = [STACK_LABEL];
     else if (r.within === "service") rule.peer.sameLabels = [SERVICE_LABEL];
     else if (r.within === "linked") ok = fail([...path, "within"], "unsupported", 'within "linked" depends on service links, which the network resource does not carry; moat cannot import it');
-    else ok = fail([...path, "within"], "invalid-value", `within must be "stack", "service" or "linked", not ${brief(r.within)}`);
+    else ok = fail([...path, "within"], "invalid-value", `within must be "stack", "service" or "linked", ${not(r.within)}`);
     for (const k of rule.peer.sameLabels ?? []) keys.add(k);
   } else if (r.between !== undefined) {
     ok = readBetween(r.between, [...path, "between"], rule, report, keys) && ok;
@@ -61,7 +61,7 @@ export function readRule(raw: unknown, path: IssuePath, report: Report, keys: Se
     for (const end of ["from", "to"] as const) {
       const member = r[end];
       if (!isObject(member)) {
-        ok = fail([...path, end], member === undefined ? "missing-field" : "invalid-type", `a rule with "from" and "to" needs both, each {"selector": "..."}; ${end} is ${brief(member)}`);
+        ok = fail([...path, end], member === undefined ? "missing-field" : "invalid-type", `a rule with "from" and "to" needs both, each {"selector": "..."}; ${end} is ${member === undefined ? "missing" : brief(member)}`);
         continue;
       }
       checkKnownKeys(withoutNulls(member), ["selector", "type"], [...path, end], report);
@@ -81,7 +81,7 @@ export function readRule(raw: unknown, path: IssuePath, report: Report, keys: Se
 
 /** Containers that share the groupBy label's value; with a selector, only containers it selects, on both ends. */
 function readBetween(raw: unknown, path: IssuePath, rule: RancherRule, report: Report, keys: Set<string>): boolean {
-  if (!isObject(raw)) return failWith(report)(path, "invalid-type", `between must be {"groupBy": "label key"} or {"selector": "..."}, not ${brief(raw)}`);
+  if (!isObject(raw)) return failWith(report)(path, "invalid-type", `between must be {"groupBy": "label key"} or {"selector": "..."}, ${not(raw)}`);
   const b = withoutNulls(raw);
   const fail = failWith(report);
   checkKnownKeys(b, ["groupBy", "selector", "type"], path, report);
@@ -104,7 +104,7 @@ function readBetween(raw: unknown, path: IssuePath, rule: RancherRule, report: R
 
 /** "80" (TCP and UDP, as Rancher does not say which), "80/tcp", "53/udp". */
 function readPorts(raw: unknown, path: IssuePath, report: Report): RancherRule["ports"] | undefined {
-  if (!Array.isArray(raw)) return void report(path, "invalid-type", `ports must be a list such as ["80/tcp", "53/udp"], not ${brief(raw)}`);
+  if (!Array.isArray(raw)) return void report(path, "invalid-type", `ports must be a list such as ["80/tcp", "53/udp"], ${not(raw)}`);
   const out = { TCP: [] as number[], UDP: [] as number[] };
   let ok = true;
   raw.forEach((p, i) => {
