@@ -1,0 +1,45 @@
+// DESIGN.md: rules grow with policies, never with workloads; a new workload changes set members only.
+import { describe, expect, it } from "vitest";
+import { compile, type Plan } from "../../src/compile/index.js";
+import { model } from "../model/manifests.js";
+import { infraDocs, policyDocs, scaledDocs, workloadDocs } from "./fixtures.js";
+
+const shape = (p: Plan) => ({ chains: p.chains, hooks: p.hooks, bridged: p.bridged, sets: p.sets.map((s) => [s.name, s.kind, s.comment]) });
+const members = (p: Plan) => Object.fromEntries(p.sets.map((s) => [s.name, [...s.v4, ...s.v6]]));
+
+describe("compile scales with policies, not workloads", () => {
+  it.each([6, 30])("N = %i and 10N workloads give the same chains, rules and sets; only members differ", (n) => {
+    for (const node of ["node-1", "node-2"]) {
+      const small = compile(model(...scaledDocs(n)), node);
+      const large = compile(model(...scaledDocs(10 * n)), node);
+      expect(shape(large)).toEqual(shape(small));
+      const grown = Object.keys(members(small)).filter((s) => members(large)[s]!.length > members(small)[s]!.length);
+      expect(grown.length).toBeGreaterThan(10);
+    }
+  });
+
+  it("a new workload (with label values already in use) adds its addresses to sets and changes nothing else", () => {
+    const before = compile(model(...scaledDocs(12)), "node-1");
+    const [extra] = workloadDocs(1, 12) as [{ spec: { ips: string[]; interface: string } }];
+    const after = compile(model(...scaledDocs(12), extra), "node-1");
+    expect(shape(after)).toEqual(shape(before));
+    const ips = extra.spec.ips;
+    // Its addresses, and its interface in the anti-spoofing set.
+    const mentions = (m: string) => ips.some((ip) => m.startsWith(`${ip}/`)) || m.endsWith(`,${extra.spec.interface}`);
+    let changed = 0;
+    for (const [name, old] of Object.entries(members(before))) {
+      const now = members(after)[name]!;
+      expect(now.filter((m) => !mentions(m)).sort()).toEqual([...old].sort());
+      if (now.length !== old.length) changed++;
+    }
+    expect(changed).toBeGreaterThan(3);
+  });
+
+  it("every set and rule is the same whichever node compiles, apart from the node's own local sets", () => {
+    const docs = [...infraDocs, ...workloadDocs(24), ...policyDocs];
+    const [a, b] = ["node-1", "node-2"].map((n) => compile(model(...docs), n)) as [Plan, Plan];
+    const shared = (p: Plan) => p.sets.filter((s) => !s.comment.includes("node-"));
+    expect(shared(a)).toEqual(shared(b));
+    expect(a.chains.slice(1).map((c) => c.rules.length)).toEqual(b.chains.slice(1).map((c) => c.rules.length));
+  });
+});
