@@ -22,6 +22,7 @@ export const samePolicy = (a: C2cPolicy, b: C2cPolicy) =>
 
 /** A GUID must be usable as a label value, since that is how workloads carry it. */
 export function guidProblem(guid: unknown): string | undefined {
+  if (guid === undefined) return "the app id is missing";
   if (typeof guid !== "string" || guid === "" || !isLabelValue(guid)) {
     return `app id ${show(guid)} cannot be a label value (1-63 characters of [A-Za-z0-9-_.], starting and ending with a letter or digit)`;
   }
