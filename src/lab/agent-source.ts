@@ -10,6 +10,7 @@
 //     -> {"outcome":"connected"|"refused"|"timeout"|"error","detail":"...","ms":N}
 //     TCP counts as connected once the listener's line arrives (both directions work after the
 //     handshake); UDP once its own datagram comes back; ICMP (one `ping`, port ignored) on an echo reply.
+//   {"op":"seen"} -> [{"port":P,"from":"10.0.0.9"}, ...]: datagrams the UDP listeners got since the last "seen".
 export const AGENT_SOURCE = String.raw`
 import { createInterface } from "node:readline";
 import net from "node:net";
@@ -19,6 +20,10 @@ import { execFile } from "node:child_process";
 // Errors that mean "the network said no": RST, or ICMP unreachable/prohibited of any kind.
 const REFUSED = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EACCES", "EPERM", "EHOSTDOWN", "ECONNRESET", "ENOPROTOOPT"]);
 const listening = new Map();
+// Sources of datagrams the UDP listeners received, until "seen" takes them: what reached this workload
+// even when no echo could return (a spoofed source). Bounded, so a long run cannot grow it forever.
+let received = [];
+const MAX_RECEIVED = 10000;
 
 function send(message) {
   process.stdout.write(JSON.stringify(message) + "\n");
@@ -42,7 +47,10 @@ function listenTcp(host, port) {
 function listenUdp(host, port) {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket(familyOf(host) === 6 ? "udp6" : "udp4");
-    sock.on("message", (msg, rinfo) => sock.send(msg, rinfo.port, rinfo.address));
+    sock.on("message", (msg, rinfo) => {
+      if (received.length < MAX_RECEIVED) received.push({ port, from: rinfo.address });
+      sock.send(msg, rinfo.port, rinfo.address);
+    });
     sock.once("error", reject);
     sock.bind({ address: host, port, exclusive: true }, () => {
       sock.removeListener("error", reject);
@@ -133,6 +141,11 @@ function probe({ protocol, host, port, source, timeoutMs }) {
 async function handle(req) {
   if (req.op === "listen") return listen(req);
   if (req.op === "probe") return probe(req);
+  if (req.op === "seen") {
+    const out = received;
+    received = [];
+    return out;
+  }
   throw new Error("unknown op " + JSON.stringify(req.op));
 }
 

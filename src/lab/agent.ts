@@ -29,6 +29,8 @@ export interface Agent {
   readonly netns: string;
   listen(protocol: LabProtocol, port: number, hosts: readonly string[]): Promise<void>;
   probe(req: AgentProbe): Promise<AgentProbeResult>;
+  /** Datagrams its UDP listeners received since the last call. */
+  seen(): Promise<{ port: number; from: string }[]>;
   /** Closes stdin (the agent exits on its own), then kills it if it lingers. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -94,6 +96,7 @@ export async function startAgent(netns: string): Promise<Agent> {
       await request({ op: "listen", protocol, port, hosts });
     },
     probe: async (req) => (await request({ op: "probe", ...req })) as AgentProbeResult,
+    seen: async () => (await request({ op: "seen" })) as { port: number; from: string }[],
     stop: async (graceMs = 1000) => {
       if (child.exitCode === null && child.signalCode === null) {
         child.stdin.end();

@@ -61,8 +61,13 @@ export interface Lab {
   listen(workloadId: string, port: number, protocol: LabProtocol): Promise<void>;
   /** listen on every workload of the lab. */
   listenAll(port: number, protocol: LabProtocol): Promise<void>;
-  probe(from: string, to: string, port: number, protocol: LabProtocol, opts?: { family?: Family; timeoutMs?: number }): Promise<ProbeResult>;
+  probe(from: string, to: string, port: number, protocol: LabProtocol, opts?: { family?: Family; timeoutMs?: number; source?: string }): Promise<ProbeResult>;
   probeMany(list: readonly ProbeRequest[], opts?: { concurrency?: number }): Promise<ProbeResult[]>;
+  /**
+   * Who reached the workload's UDP listeners since the last call (distinct port and source address):
+   * proof of delivery when no reply can come back, as with a spoofed source.
+   */
+  udpSeen(workloadId: string): Promise<{ port: number; from: string }[]>;
   /**
    * Forgets learned ARP/NDP entries in every namespace (static ones stay). A rule that blocked NDP on a
    * bridge leaves neighbours INCOMPLETE for up to 3 s after it is gone; call this between test cases.
@@ -146,6 +151,10 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions): Promi
     },
     probe: (from, to, port, protocol, opts) => probeOne({ from, to, port, protocol, ...opts }),
     probeMany: (list, opts) => mapLimit(list, opts?.concurrency ?? options.concurrency ?? 128, probeOne),
+    udpSeen: async (id) => {
+      const distinct = new Map((await agentOf(id).seen()).map((d) => [`${d.port} ${d.from}`, d]));
+      return [...distinct.values()];
+    },
     flushNeighbors: async () => {
       const names = [...plan.nodes.map((n) => n.netns), ...plan.workloads.map((w) => w.netns)];
       await Promise.all(names.map((ns) => runOk(processRunner(ns), "ip", ["neigh", "flush", "all"])));

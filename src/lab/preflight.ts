@@ -7,13 +7,14 @@ const TOOLS: ReadonlyArray<readonly [string, string[]]> = [
   ["ip6tables", ["--version"]],
   ["ipset", ["--version"]],
   ["nft", ["--version"]],
+  ["sysctl", ["--version"]],
   // The probe agents ping for ICMP probes (iputils-ping).
   ["ping", ["-V"]],
 ];
 
 export class KernelToolsMissing extends Error {
   constructor(readonly problems: string[]) {
-    super(`the kernel tests cannot run on this machine:\n${problems.map((p) => `  - ${p}`).join("\n")}\nRun them as root with iproute2, iptables, ipset, nftables and iputils-ping installed (see .ci/run).`);
+    super(`the kernel tests cannot run on this machine:\n${problems.map((p) => `  - ${p}`).join("\n")}\nRun them as root with iproute2, iptables, ipset, nftables, procps and iputils-ping installed (see .ci/run).`);
   }
 }
 

@@ -14,6 +14,11 @@ export interface ProbeRequest {
   protocol: LabProtocol;
   family?: Family;
   timeoutMs?: number;
+  /**
+   * Send from this address instead of the workload's own: it must exist in the workload's namespace
+   * (add it with workloadRunner). For spoofing tests; see Lab.udpSeen.
+   */
+  source?: string;
 }
 
 export interface ResolvedProbe {
@@ -45,6 +50,11 @@ export function resolveProbe(plan: LabPlan, req: ProbeRequest): ResolvedProbe {
     if (req.family && req.family !== ip.family) throw new Error(`${ip.text} is not an IPv${req.family} address`);
     host = ip.text;
     family = ip.family;
+  }
+  if (req.source !== undefined) {
+    const forced = toIp(req.source);
+    if (!forced || forced.family !== family) throw new Error(`${show(req.source)} is not an IPv${family} address to probe ${host} from`);
+    return { from, source: forced.text, host, family };
   }
   const source = from.ips.find((i) => i.family === family);
   if (!source) throw new Error(`workload ${show(from.id)} has no IPv${family} address to probe ${host} from`);

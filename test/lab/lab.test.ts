@@ -134,6 +134,27 @@ describe("lab (kernel)", () => {
     }
   });
 
+  it("shows what a spoofed source delivers (udpSeen), and that a FORWARD rule on the interface stops it", async () => {
+    const r3 = lab.plan.workloads.find((w) => w.id === "r3")!;
+    const spoofed = { 4: "10.61.0.200", 6: "fd61::200" } as const;
+    const r3ns = lab.workloadRunner("r3");
+    for (const family of [4, 6] as const) await runOk(r3ns, "ip", ["addr", "add", spoofed[family], "dev", "eth0", ...(family === 6 ? ["nodad"] : [])]);
+    try {
+      await lab.udpSeen("r1");
+      const probes = ([4, 6] as const).map((family) => ({ from: "r3", to: "r1", port: UDP, protocol: "UDP" as const, family, source: spoofed[family] }));
+      // The echo goes to an address that lives nowhere, so the prober never hears back; r1 did receive.
+      expect((await lab.probeMany(probes)).map((r) => r.outcome)).toEqual(["timeout", "timeout"]);
+      expect((await lab.udpSeen("r1")).map((d) => d.from).sort()).toEqual([spoofed[4], spoofed[6]]);
+
+      for (const family of [4, 6] as const) await insert("node-a", family, ["-i", r3.hostInterface, "!", "-s", ipOf("r3", family), "-j", "DROP"]);
+      await lab.probeMany(probes);
+      expect(await lab.udpSeen("r1")).toEqual([]);
+      expect(summary((await lab.probeMany(both("r3", "r1"))).filter((r) => !r.connected))).toEqual([]);
+    } finally {
+      for (const family of [4, 6] as const) await runOk(r3ns, "ip", ["addr", "del", `${spoofed[family]}/${family === 4 ? 32 : 128}`, "dev", "eth0"]);
+    }
+  });
+
   it("refuses probes to a port nobody listens on, and rejects probes the lab cannot make", async () => {
     const results = await lab.probeMany(both("r1", "f3").map((p) => ({ ...p, port: 9 })));
     expect(results.map((r) => r.outcome)).toEqual(results.map(() => "refused"));
