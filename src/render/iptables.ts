@@ -23,7 +23,9 @@ export function escapeText(text: string, max: number): string {
   return out.length > max ? out.slice(0, max) : out;
 }
 
-const quote = (text: string) => (/^[A-Za-z0-9._:/=,!&|(){}<>@+-]+$/.test(text) ? text : `"${text}"`);
+// iptables-save (xtables_save_string) leaves only [A-Za-z0-9_-] bare and quotes the rest; print the same,
+// or a rule never compares equal to what the kernel reads back.
+const quote = (text: string) => (/^[A-Za-z0-9_-]+$/.test(text) ? text : `"${text}"`);
 
 function setClause(m: SetMatch, family: Family): string {
   return `-m set ${m.negate ? "! " : ""}--match-set ${familySetName(m.set, family)} ${m.dirs.join(",")}`;
