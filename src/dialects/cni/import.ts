@@ -72,10 +72,10 @@ export function importCni(files: readonly CniFile[], options: CniOptions = {}): 
 
 function readOverrides(list: ReadonlyArray<{ network: string; cidr: string }>, issues: Issue[]): Map<string, Cidr[]> {
   const out = new Map<string, Cidr[]>();
-  list.forEach(({ network, cidr }, i) => {
+  list.forEach(({ network, cidr }) => {
     const c = parseCidr(cidr);
     if (!c.ok || !cidr.includes("/")) {
-      issues.push({ code: "invalid-cidr", path: [i], file: "--subnet", message: c.ok ? `${show(cidr)} has no prefix length` : c.message });
+      issues.push({ code: "invalid-cidr", path: [], file: "--subnet", message: `${network}=${cidr}: ${c.ok ? `${show(cidr)} has no prefix length` : c.message}` });
       return;
     }
     out.set(network, [...(out.get(network) ?? []), c.value]);

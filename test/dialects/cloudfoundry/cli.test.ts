@@ -23,7 +23,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 async function moat(...argv: string[]) {
   let out = "";
   let err = "";
-  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), readFile: (p) => readFile(p, "utf8"), readStdin: async () => "" };
+  const line = (t: string) => (t.endsWith("\n") ? t : `${t}\n`);
+  const io: Io = { out: (t) => void (out += line(t)), err: (t) => void (err += line(t)), readFile: (p) => readFile(p, "utf8"), readStdin: async () => "" };
   const code = await main(argv, io);
   return { code, out, err };
 }
