@@ -211,14 +211,18 @@ describe("failures", () => {
     expect((await applyPlan(k, planB)).changed).toBe(false);
   });
 
-  it.fails("a refused iptables-restore leaves the sets as the previous rules expect (known bug: the union sets are swapped early)", async () => {
+  // Known bug: the union sets ("workloads some egress policy selects") are named by stage only, so a new
+  // egress policy changes their members under the same name, and apply swaps them in before the rules. The
+  // old rules then deny all egress of the newly selected workloads (web-1 here): for a moment on every such
+  // change, and for good when the rule swap fails. Naming the union set by the policies' selectors fixes it.
+  it.fails("a refused iptables-restore leaves the union sets as the previous rules expect", async () => {
     const k = new FakeKernel();
     await applyPlan(k, planA);
-    const sets = moatSets(k);
+    const union = planA.sets.find((s) => s.comment === "workloads some egress policy selects")!;
+    expect(planB.sets.find((s) => s.name === union.name)!.v4).not.toEqual(union.v4);
     k.failNext({ command: /^iptables-nft-restore --noflush$/, line: /^COMMIT$/ });
     await expect(applyPlan(k, planB)).rejects.toThrow(CommandFailed);
-    const now = moatSets(k);
-    for (const name of Object.keys(sets)) expect([name, now[name]]).toEqual([name, sets[name]]);
+    expect(moatSets(k)[`${union.name}-4`]).toEqual(expectedSets(planA)[`${union.name}-4`]);
   });
 
   for (const [what, line] of [
