@@ -44,8 +44,11 @@ carrying defaultPolicyAction: within stack = sameLabels [io.rancher.stack.name],
 sameLabels [io.rancher.stack_service.name], between {groupBy: K} = sameLabels [K]. Unlike Rancher,
 ports ("80", "80/tcp", "53/udp"; no protocol means both) are enforced. A rule with "to" or with a
 between selector gets a Policy of its own over that selector, in its place in the order.
-Label values Kubernetes' rules refuse have "/" made "." (stack/service becomes stack.service).
-Names starting with "moat" are renamed rancher-<name>; other characters outside [A-Za-z0-9-_.] become "-".`,
+Without --containers, only the Network and the Policy are printed.
+io.rancher.stack_service.name, and any label a rule refers to, has "/" in its value made "."
+(stack/service becomes stack.service); other labels that are not valid moat labels are left off,
+with a warning. Names starting with "moat" are renamed rancher-<name>, and characters outside
+[A-Za-z0-9-_.] become "-"; two names that would become one are an error.`,
     )
     .action(async (opts: { network: string; containers?: string; output: string }) => {
       const format = parseOutput(opts.output, OUTPUT);

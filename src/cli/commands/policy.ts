@@ -26,15 +26,15 @@ FILE) or app GUIDs (a Workload's cloudfoundry.org/app-guid label, or any GUID).`
 
 export const registerPolicy: RegisterCommand = (program, ctx) => {
   const parent = program.command("policy").description("Cloud Foundry app-to-app policies, kept as moat Policies in a manifest file");
-  const sub = (name: string) =>
+  const sub = (name: string, file: string) =>
     parent
       .command(name)
       .exitOverride()
       .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) })
-      .requiredOption("-f, --filename <file>", "the manifest file (YAML), edited in place");
-  add(sub("add"), ctx);
-  list(sub("list"), ctx);
-  remove(sub("remove"), ctx);
+      .requiredOption("-f, --filename <file>", file);
+  add(sub("add", "the manifest file (YAML), edited in place"), ctx);
+  list(sub("list", "the manifest file (YAML or JSON)"), ctx);
+  remove(sub("remove", "the manifest file (YAML), edited in place"), ctx);
 };
 
 interface EditOptions {
@@ -45,7 +45,7 @@ interface EditOptions {
 
 const withProtocolAndPort = (cmd: Command, verb: "connect" | "connected") =>
   cmd
-    .argument("<SOURCE_APP>")
+    .argument("<SOURCE_APP>", "Name (or GUID) of the app that connects")
     .argument("<DESTINATION_APP>", verb === "connect" ? "Name of app to connect to" : "Name of app that is connected to")
     .option("--protocol <tcp|udp>", verb === "connect" ? "Protocol to connect apps with (Default: tcp)" : "Protocol that apps are connected with")
     .option("--port <RANGE>", verb === "connect" ? "Port or range of ports for connection to destination app (Default: 8080)" : "Port or range of ports that destination app is connected with");
