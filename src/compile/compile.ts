@@ -22,6 +22,8 @@ import { SetBook, workloadMembers, type Members } from "./sets.js";
 
 const goto = (chain: string): Verdict => ({ kind: "goto", chain });
 const DENY = goto("deny");
+/** Router solicitation and advertisement, neighbour solicitation and advertisement. */
+const NDP_TYPES = [133, 134, 135, 136];
 
 export function compile(model: Model, node: string): Plan {
   const sets = new SetBook();
@@ -54,6 +56,10 @@ export function compile(model: Model, node: string): Plan {
     const all = new Set(ps.flatMap(selected));
     return workloadMembers(model.workloads.filter((w) => all.has(w)));
   };
+  // Named by the selectors it unites, so that a changed set of policies makes a new set rather than
+  // changing the members of one the rules in force still use.
+  const unionKey = (stage: string, ps: Policy[]) =>
+    JSON.stringify({ stage, selectors: [...new Set(ps.map((p) => JSON.stringify([printSelector(p.selector.tree), p.namespace ?? null])))].sort() });
 
   const egressPolicies = model.policies.filter((p) => p.types.includes("Egress"));
   const ingressPolicies = model.policies.filter((p) => p.types.includes("Ingress"));
@@ -70,6 +76,9 @@ export function compile(model: Model, node: string): Plan {
     name: "fwd",
     rules: [
       { match: { ctstate: ["RELATED", "ESTABLISHED"] }, verdict: { kind: "accept" }, comment: "replies of allowed connections" },
+      // Neighbour discovery between workloads on one bridge passes ip6tables too (bridge-nf-call-ip6tables)
+      // and comes from link-local addresses; without it IPv6 on a bridge stops working altogether.
+      ...NDP_TYPES.map((type): PlanRule => ({ match: { family: 6, protocol: "icmp", icmpv6Type: type }, verdict: { kind: "accept" }, comment: "IPv6 neighbour discovery" })),
       { match: { ctstate: ["INVALID"] }, verdict: { kind: "drop" }, comment: "invalid packets" },
       { match: { sets: [srcIf(workloadIfs), srcIf(localSrc, true)] }, verdict: { kind: "drop" }, comment: "source address is not the workload address" },
       { match: { sets: [srcIf(localSrc)] }, verdict: { kind: "jump", chain: egressEntry }, comment: "egress of local workloads" },
@@ -81,17 +90,18 @@ export function compile(model: Model, node: string): Plan {
   };
   const egEnd: Chain = {
     name: "eg-end",
-    rules: [{ match: { sets: [src(sets.add("u", "egress", "net", "workloads some egress policy selects", union(egressPolicies)))] }, verdict: DENY, comment: "egress policies apply and none allowed" }],
+    rules: [{ match: { sets: [src(sets.add("u", unionKey("egress", egressPolicies), "net", "workloads some egress policy selects", union(egressPolicies)))] }, verdict: DENY, comment: "egress policies apply and none allowed" }],
   };
   const inEnd: Chain = {
     name: "in-end",
     rules: [
-      { match: { sets: [dst(sets.add("u", "ingress", "net", "workloads some ingress policy selects", union(ingressPolicies)))] }, verdict: DENY, comment: "ingress policies apply and none allowed" },
+      { match: { sets: [dst(sets.add("u", unionKey("ingress", ingressPolicies), "net", "workloads some ingress policy selects", union(ingressPolicies)))] }, verdict: DENY, comment: "ingress policies apply and none allowed" },
       { match: {}, verdict: goto("in-default"), comment: "no ingress policy applies" },
     ],
   };
   const inDefault: Chain = { name: "in-default", rules: [] };
-  for (const n of model.networks) {
+  // By name, so that the order of the files does not change the rules.
+  for (const n of [...model.networks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (n.isolation === "none") continue;
     const members = sets.add("n", n.name, "net", `workloads of network ${n.name}`, workloadMembers(model.workloads.filter((w) => w.network === n.name)));
     const comment = `network ${n.name} isolation ${n.isolation}`;

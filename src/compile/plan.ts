@@ -28,7 +28,11 @@ export type L4Protocol = "tcp" | "udp" | "sctp" | "icmp";
 export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID";
 
 export interface Match {
+  /** Only for this address family (the rule is left out of the other family's rules). */
+  family?: 4 | 6;
   protocol?: L4Protocol;
+  /** ICMPv6 type number (with protocol icmp, family 6). */
+  icmpv6Type?: number;
   /** Destination port ranges; rendered as one multiport match (at most 15 ports, a range counts 2). */
   dports?: { start: number; end: number }[];
   sets?: SetMatch[];

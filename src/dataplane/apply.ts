@@ -35,6 +35,9 @@ export interface ApplyOptions {
 
 export interface ApplyReport {
   changed: boolean;
+  /** False when only set members changed (a workload came or went): no rule was rewritten. */
+  rulesChanged: boolean;
+  rulesHash: string;
   generation: Generation;
   flavor: Flavor;
   planHash: string;
@@ -47,11 +50,19 @@ export interface ApplyReport {
 }
 
 const FAMILIES = [4, 6] as const;
+/** -w: wait for the xtables lock that firewalld, Docker or kube-proxy may hold, instead of failing. */
+export const RESTORE_ARGS = ["-w", "10", "--noflush"];
 
-export function planHash(plan: Plan): string {
-  const text = JSON.stringify({ chains: plan.chains, sets: plan.sets, hooks: plan.hooks });
-  return createHash("sha256").update(text).digest("hex").slice(0, 12);
-}
+const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 12);
+
+/** A hash of the whole Plan, set members included. */
+export const planHash = (plan: Plan) => hashOf({ chains: plan.chains, sets: plan.sets, hooks: plan.hooks });
+
+/**
+ * A hash of the rules alone, carried in the FORWARD jump's comment: a workload that comes or goes changes
+ * set members but not this, so it is applied as set updates without touching a rule.
+ */
+export const rulesHash = (plan: Plan) => hashOf({ chains: plan.chains, sets: plan.sets.map((s) => [s.name, s.kind]), hooks: plan.hooks });
 
 function desiredChains(plan: Plan, family: Family, generation: Generation): Map<string, string[]> {
   const chains = new Map<string, string[]>(plan.chains.map((c) => [chainName(generation, c.name), []]));
@@ -74,18 +85,14 @@ function setChanged(want: RenderedSet, have: KernelState["sets"] extends Map<str
   return a.join("\n") !== b.join("\n");
 }
 
-function isApplied(state: KernelState, plan: Plan, sets: RenderedSet[], hash: string): Generation | undefined {
+/** The generation in force when the kernel holds exactly these rules with the hook at FORWARD 1. */
+function rulesApplied(state: KernelState, plan: Plan, hash: string): Generation | undefined {
   const generation = currentGeneration(state.rules[4]);
   if (!generation) return undefined;
   for (const family of FAMILIES) {
     const rules = state.rules[family];
     if (rules.forward[0] !== hookRule(plan, generation, hash) || rules.forward.filter(isMoatJump).length !== 1) return undefined;
     if (!sameChains(rules.chains, desiredChains(plan, family, generation))) return undefined;
-  }
-  if (state.sets.size !== sets.length) return undefined;
-  for (const s of sets) {
-    const have = state.sets.get(s.name);
-    if (!have || setChanged(s, have)) return undefined;
   }
   return generation;
 }
@@ -105,28 +112,32 @@ export async function applyPlan(runner: Runner, plan: Plan, opts: ApplyOptions =
   const tools = toolsFor(flavor);
   const notes: string[] = [];
   if (plan.bridged) notes.push(...(await ensureBridgeNetfilter(runner)));
-  const hash = planHash(plan);
+  const hash = rulesHash(plan);
   const sets = renderSets(plan);
   const rules = plan.chains.reduce((n, c) => n + c.rules.length, 0);
   const state = await readState(runner, tools);
-  const report = { flavor, planHash: hash, rules, sets: sets.length, setsCreated: 0, setsUpdated: 0, setsRemoved: 0, notes };
+  const report = { flavor, planHash: planHash(plan), rulesHash: hash, rules, sets: sets.length, notes };
 
-  const applied = isApplied(state, plan, sets, hash);
-  if (applied) return { ...report, changed: false, generation: applied };
-
-  const old = currentGeneration(state.rules[4]) ?? currentGeneration(state.rules[6]);
-  const generation: Generation = old === "a" ? "b" : "a";
   const created = sets.filter((s) => !state.sets.has(s.name));
   const updated = sets.filter((s) => state.sets.has(s.name) && setChanged(s, state.sets.get(s.name)!));
-
-  await writeSets(runner, created, updated);
-  for (const family of FAMILIES) await swapRules(runner, tools, plan, family, generation, hash);
-  await removeChains(runner, tools, generation);
   const wanted = new Set(sets.map((s) => s.name));
   // A temporary set left by a failed run is reused (and destroyed) by writeSets; destroying it again would fail.
   const stale = [...state.sets.keys()].filter((n) => !wanted.has(n) && !updated.some((s) => tempName(s.name) === n));
+  const counts = { setsCreated: created.length, setsUpdated: updated.length, setsRemoved: stale.length };
+
+  let generation = rulesApplied(state, plan, hash);
+  const rulesChanged = !generation;
+  if (!rulesChanged && !created.length && !updated.length && !stale.length) return { ...report, ...counts, changed: false, rulesChanged, generation: generation! };
+
+  await writeSets(runner, created, updated);
+  if (!generation) {
+    const old = currentGeneration(state.rules[4]) ?? currentGeneration(state.rules[6]);
+    generation = old === "a" ? "b" : "a";
+    for (const family of FAMILIES) await swapRules(runner, tools, plan, family, generation, hash);
+    await removeChains(runner, tools, generation);
+  }
   if (stale.length) await runOk(runner, "ipset", ["restore"], { input: stale.map((n) => `destroy ${n}`).join("\n") + "\n" }).catch(withFailedLine);
-  return { ...report, changed: true, generation, setsCreated: created.length, setsUpdated: updated.length, setsRemoved: stale.length };
+  return { ...report, ...counts, changed: true, rulesChanged, generation };
 }
 
 const tempName = (name: string) => `${name}t`;
@@ -163,7 +174,7 @@ async function swapRules(runner: Runner, tools: Tools, plan: Plan, family: Famil
   lines.push(hookRule(plan, generation, hash).replace(/^-A FORWARD /, "-I FORWARD 1 "));
   for (const jump of state.forward.filter(isMoatJump)) lines.push(jump.replace(/^-A /, "-D "));
   lines.push("COMMIT", "");
-  await runOk(runner, tools.restore(family), ["--noflush"], { input: lines.join("\n") }).catch(withFailedLine);
+  await runOk(runner, tools.restore(family), RESTORE_ARGS, { input: lines.join("\n") }).catch(withFailedLine);
 }
 
 /** Flushes and deletes every moat chain that is not of the given generation (all of them when undefined). */
@@ -174,6 +185,6 @@ export async function removeChains(runner: Runner, tools: Tools, keep?: Generati
     const jumps = state.forward.filter((l) => stale.some((c) => l.endsWith(` -j ${c}`)));
     if (!stale.length && !jumps.length) continue;
     const lines = ["*filter", ...jumps.map((j) => j.replace(/^-A /, "-D ")), ...stale.map((c) => `-F ${c}`), ...stale.map((c) => `-X ${c}`), "COMMIT", ""];
-    await runOk(runner, tools.restore(family), ["--noflush"], { input: lines.join("\n") }).catch(withFailedLine);
+    await runOk(runner, tools.restore(family), RESTORE_ARGS, { input: lines.join("\n") }).catch(withFailedLine);
   }
 }

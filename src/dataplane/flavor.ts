@@ -28,7 +28,15 @@ async function ruleCount(runner: Runner, flavor: Flavor): Promise<number> {
   return count;
 }
 
+async function hasMoatHook(runner: Runner, flavor: Flavor): Promise<boolean> {
+  const r = await runner.run(toolsFor(flavor).save(4), ["-t", "filter"]);
+  return r.code === 0 && / -j moat-[ab]-fwd$/m.test(r.stdout);
+}
+
 export async function detectFlavor(runner: Runner): Promise<Flavor> {
+  // Where moat already is wins: otherwise a later firewall filling the other backend would make moat
+  // write a second copy there, and leave the first (still hooked) in force.
+  for (const flavor of ["nft", "legacy"] as const) if (await hasMoatHook(runner, flavor)) return flavor;
   const [legacy, nft] = [await ruleCount(runner, "legacy"), await ruleCount(runner, "nft")];
   if (legacy !== nft) return legacy > nft ? "legacy" : "nft";
   const version = await runner.run("iptables", ["--version"]);

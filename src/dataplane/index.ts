@@ -1,4 +1,4 @@
-export { applyPlan, planHash, type ApplyReport, type ApplyOptions } from "./apply.js";
+export { applyPlan, planHash, rulesHash, type ApplyReport, type ApplyOptions } from "./apply.js";
 export { resetDataplane } from "./reset.js";
 export { readStatus, type DataplaneStatus } from "./status.js";
 export { detectFlavor, toolsFor, type Flavor } from "./flavor.js";

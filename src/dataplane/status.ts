@@ -6,7 +6,8 @@ export interface DataplaneStatus {
   flavor: Flavor;
   applied: boolean;
   generation?: string;
-  planHash?: string;
+  /** The hash of the rules in force, from the FORWARD jump's comment. */
+  rulesHash?: string;
   hookAtTop: boolean;
   chains: number;
   rules: number;
@@ -25,7 +26,7 @@ export async function readStatus(runner: Runner, flavor?: Flavor): Promise<Datap
     flavor: f,
     applied: generation !== undefined,
     ...(generation ? { generation } : {}),
-    ...(hash ? { planHash: hash } : {}),
+    ...(hash ? { rulesHash: hash } : {}),
     hookAtTop: families.every((r) => r.forward.length > 0 && isMoatJump(r.forward[0]!)),
     chains: families.reduce((n, r) => n + r.chains.size, 0),
     rules: families.reduce((n, r) => n + [...r.chains.values()].reduce((m, c) => m + c.length, 0), 0),

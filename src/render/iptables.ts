@@ -55,6 +55,7 @@ export function renderRule(chain: string, rule: PlanRule, family: Family, genera
   const parts = [`-A ${chainName(generation, chain)}`];
   const m = rule.match;
   if (m.protocol) parts.push(`-p ${m.protocol === "icmp" && family === 6 ? "ipv6-icmp" : m.protocol}`);
+  if (m.icmpv6Type !== undefined) parts.push(`-m icmp6 --icmpv6-type ${m.icmpv6Type}`);
   for (const s of m.sets ?? []) parts.push(setClause(s, family));
   if (m.dports) parts.push(`-m multiport --dports ${m.dports.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}:${r.end}`)).join(",")}`);
   if (m.ctstate) parts.push(`-m conntrack --ctstate ${m.ctstate.join(",")}`);
@@ -65,7 +66,7 @@ export function renderRule(chain: string, rule: PlanRule, family: Family, genera
 
 /** The rule lines of every chain of the Plan, in order, for one family. */
 export function renderChainRules(plan: Plan, family: Family, generation: Generation): string[] {
-  return plan.chains.flatMap((c) => c.rules.map((r) => renderRule(c.name, r, family, generation)));
+  return plan.chains.flatMap((c) => c.rules.filter((r) => !r.match.family || r.match.family === family).map((r) => renderRule(c.name, r, family, generation)));
 }
 
 /** The jump from the built-in chain; its comment carries a hash of the Plan, for `moat status`. */

@@ -8,7 +8,10 @@ import { setMatches } from "./sets.js";
 const PROTO: Record<string, string> = { TCP: "tcp", UDP: "udp", SCTP: "sctp", ICMP: "icmp" };
 
 function matches(plan: Plan, sets: Map<string, PlanSet>, m: Match, p: Packet): boolean {
+  if (m.family && m.family !== p.src.family) return false;
   if (m.protocol && PROTO[p.protocol] !== m.protocol) return false;
+  // Flows carry no ICMP type: they are new connections, never neighbour discovery.
+  if (m.icmpv6Type !== undefined) return false;
   if (m.dports && !(p.dport !== undefined && m.dports.some((r) => r.start <= p.dport! && p.dport! <= r.end))) return false;
   if (m.ctstate && !m.ctstate.includes(p.ctstate)) return false;
   for (const s of m.sets ?? []) {

@@ -40,9 +40,13 @@ describe("address families", () => {
     expect(byComment(plan, /selects app == "both"/)).toMatchObject({ v4: ["10.4.0.10/32", "10.4.0.20/32"], v6: ["fd00:4::10/128", "fd00:4::20/128"] });
   });
 
-  it("renders the same rules for both families, differing only in set suffix and reject type", () => {
+  it("renders the same rules for both families, differing only in set suffix, reject type and IPv6 neighbour discovery", () => {
     const v4 = renderChainRules(plan, 4, "a");
-    const v6 = renderChainRules(plan, 6, "a").map((l) => l.replace(/-6 /g, "-4 ").replace("icmp6-adm-prohibited", "icmp-admin-prohibited"));
+    const all6 = renderChainRules(plan, 6, "a");
+    const ndp = all6.filter((l) => l.includes("--icmpv6-type"));
+    expect(ndp.map((l) => /--icmpv6-type (\d+)/.exec(l)![1])).toEqual(["133", "134", "135", "136"]);
+    expect(v4.some((l) => l.includes("icmp6"))).toBe(false);
+    const v6 = all6.filter((l) => !ndp.includes(l)).map((l) => l.replace(/-6 /g, "-4 ").replace("icmp6-adm-prohibited", "icmp-admin-prohibited"));
     expect(v6).toEqual(v4);
   });
 });
@@ -83,7 +87,7 @@ describe("anti-spoofing", () => {
       { set: ifs.name, dirs: ["src", "src"] },
       { set: src.name, dirs: ["src", "src"], negate: true },
     ]);
-    const firstAllow = fwd.rules.findIndex((r) => r.verdict.kind === "jump" || (r.verdict.kind === "accept" && !r.match.ctstate));
+    const firstAllow = fwd.rules.findIndex((r) => r.verdict.kind === "jump" || (r.verdict.kind === "accept" && !r.match.ctstate && r.match.icmpv6Type === undefined));
     expect(i).toBeLessThan(firstAllow);
     expect(src.v6).toEqual(["fd00:4::10/128,vethd", "fd00:6::10/128,veth6"]);
     expect(ifs.v6).toEqual(["8000::/1,veth6", "8000::/1,vethd", "::/1,veth6", "::/1,vethd"]);

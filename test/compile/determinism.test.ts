@@ -32,10 +32,7 @@ describe("compile is deterministic", () => {
     expect(text([...infraDocs, ...workloadDocs(20), ...shuffle(policyDocs)])).toBe(text(scaledDocs(20)));
   });
 
-  // Known: in-default's isolation rules follow the order of the Network documents, so reordering files
-  // changes the plan hash and makes the agent rewrite every chain. Sorting model.networks by name in
-  // compile() fixes it; then drop the .fails.
-  it.fails("gives the same plan when networks come in another order", () => {
+  it("gives the same plan when networks come in another order", () => {
     expect(text([...[...infraDocs].reverse(), ...workloadDocs(20), ...policyDocs])).toBe(text(scaledDocs(20)));
   });
 

@@ -179,7 +179,7 @@ describe("failures", () => {
     plantForeign(k, "nft");
     await applyPlan(k, planA);
     const before = { 4: k.saveText("nft", 4), 6: k.saveText("nft", 6) };
-    k.failNext({ command: /^iptables-nft-restore --noflush$/, line: /^-A moat-b-deny /, message: "RULE_APPEND failed (No such file or directory): rule in chain moat-b-deny" });
+    k.failNext({ command: /^iptables-nft-restore -w 10 --noflush$/, line: /^-A moat-b-deny /, message: "RULE_APPEND failed (No such file or directory): rule in chain moat-b-deny" });
 
     const err = await applyPlan(k, planB).then(
       () => undefined,
@@ -189,7 +189,7 @@ describe("failures", () => {
     const failed = k.calls.find((c) => c.result.code !== 0)!;
     const n = failed.input!.split("\n").findIndex((l) => l.startsWith("-A moat-b-deny ")) + 1;
     const message = (err as Error).message;
-    expect(message).toContain("iptables-nft-restore --noflush");
+    expect(message).toContain("iptables-nft-restore -w 10 --noflush");
     expect(message).toContain(`refused input line ${n}: ${failed.input!.split("\n")[n - 1]}`);
     expect(message).toContain("RULE_APPEND failed (No such file or directory): rule in chain moat-b-deny");
     expect(k.saveText("nft", 4)).toBe(before[4]);
@@ -203,24 +203,24 @@ describe("failures", () => {
     const k = new FakeKernel();
     await applyPlan(k, planA);
     const v6 = k.saveText("nft", 6);
-    k.failNext({ command: /^ip6tables-nft-restore --noflush$/, line: /^-I FORWARD 1 / });
-    await expect(applyPlan(k, planB)).rejects.toThrow(/ip6tables-nft-restore --noflush exited 1/);
+    k.failNext({ command: /^ip6tables-nft-restore -w 10 --noflush$/, line: /^-I FORWARD 1 / });
+    await expect(applyPlan(k, planB)).rejects.toThrow(/ip6tables-nft-restore -w 10 --noflush exited 1/);
     expect(k.saveText("nft", 6)).toBe(v6);
     const report = await applyPlan(k, planB);
     expectApplied(k, planB, report.generation);
     expect((await applyPlan(k, planB)).changed).toBe(false);
   });
 
-  // Known bug: the union sets ("workloads some egress policy selects") are named by stage only, so a new
-  // egress policy changes their members under the same name, and apply swaps them in before the rules. The
-  // old rules then deny all egress of the newly selected workloads (web-1 here): for a moment on every such
-  // change, and for good when the rule swap fails. Naming the union set by the policies' selectors fixes it.
-  it.fails("a refused iptables-restore leaves the union sets as the previous rules expect", async () => {
+  // The union sets ("workloads some egress policy selects") are named by the selectors they unite, so a new
+  // egress policy makes a new set instead of changing one the rules in force still use.
+  it("a refused iptables-restore leaves the union sets as the previous rules expect", async () => {
     const k = new FakeKernel();
     await applyPlan(k, planA);
     const union = planA.sets.find((s) => s.comment === "workloads some egress policy selects")!;
-    expect(planB.sets.find((s) => s.name === union.name)!.v4).not.toEqual(union.v4);
-    k.failNext({ command: /^iptables-nft-restore --noflush$/, line: /^COMMIT$/ });
+    const unionB = planB.sets.find((s) => s.comment === "workloads some egress policy selects")!;
+    expect(unionB.name).not.toBe(union.name);
+    expect(unionB.v4).not.toEqual(union.v4);
+    k.failNext({ command: /^iptables-nft-restore -w 10 --noflush$/, line: /^COMMIT$/ });
     await expect(applyPlan(k, planB)).rejects.toThrow(CommandFailed);
     expect(moatSets(k)[`${union.name}-4`]).toEqual(expectedSets(planA)[`${union.name}-4`]);
   });

@@ -1,6 +1,6 @@
 // Models for the dataplane tests, and views of the fake kernel that the assertions compare.
 import { compile, type Plan } from "../../src/compile/index.js";
-import { planHash } from "../../src/dataplane/index.js";
+import { rulesHash } from "../../src/dataplane/index.js";
 import { hookRule, renderChainRules, renderSets, type Family, type Generation } from "../../src/render/index.js";
 import type { FakeFlavor, FakeKernel } from "../support/fake-kernel.js";
 import { model, network, policy, workload } from "../model/manifests.js";
@@ -100,7 +100,7 @@ export function expectedView(plan: Plan, family: Family, generation: Generation)
   const chains: Record<string, string[]> = {};
   for (const c of plan.chains) chains[`moat-${generation}-${c.name}`] = [];
   for (const line of renderChainRules(plan, family, generation)) chains[line.split(" ")[1]!]!.push(line);
-  return { hook: hookRule(plan, generation, planHash(plan)), chains };
+  return { hook: hookRule(plan, generation, rulesHash(plan)), chains };
 }
 
 /** ipset prints host prefixes bare. */
@@ -124,3 +124,9 @@ export function moatSets(k: FakeKernel): Record<string, string[]> {
       .map((n) => [n, k.setMembers(n)!]),
   );
 }
+
+/** planA's model plus one more local workload: only set members differ. */
+export const planAWithNewWorkload: Plan = compile(
+  model(...base, workload("web-4", { network: "front", ips: ["10.1.0.4"], interface: "veth-web4", labels: { app: "web" } })),
+  "node-1",
+);

@@ -48,7 +48,7 @@ describe("applyPlan writes where the host's rules are", () => {
     const nft = [k.saveText("nft", 4), k.saveText("nft", 6)];
     const report = await applyPlan(k, planA);
     expect(report.flavor).toBe("legacy");
-    expect(k.commands(/-restore/).every((c) => /^ip6?tables-legacy-restore --noflush$/.test(c))).toBe(true);
+    expect(k.commands(/-restore/).every((c) => /^ip6?tables-legacy-restore -w 10 --noflush$/.test(c))).toBe(true);
     expect(k.saveText("legacy", 4)).toContain("-j moat-a-fwd");
     expect([k.saveText("nft", 4), k.saveText("nft", 6)]).toEqual(nft);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyPlan, planHash, readStatus } from "../../src/dataplane/index.js";
-import { renderSets } from "../../src/render/index.js";
+import { applyPlan, readStatus, rulesHash } from "../../src/dataplane/index.js";
+import { renderChainRules, renderSets } from "../../src/render/index.js";
 import { FakeKernel } from "../support/fake-kernel.js";
 import { planA, plantForeign } from "./fixtures.js";
 
@@ -19,10 +19,10 @@ describe("readStatus", () => {
       flavor: "nft",
       applied: true,
       generation: "a",
-      planHash: planHash(planA),
+      rulesHash: rulesHash(planA),
       hookAtTop: true,
       chains: planA.chains.length * 2,
-      rules: planA.chains.reduce((n, c) => n + c.rules.length, 0) * 2,
+      rules: renderChainRules(planA, 4, "a").length + renderChainRules(planA, 6, "a").length,
       sets: sets.length,
       setMembers: sets.reduce((n, s) => n + s.members.length, 0),
     });

@@ -1,13 +1,13 @@
 // The whole rendered output of every example, as files: a change in the rules is a reviewed diff.
 // The same text must load into the fake kernel and read back unchanged.
 import { describe, expect, it } from "vitest";
-import { planHash } from "../../src/dataplane/index.js";
+import { rulesHash } from "../../src/dataplane/index.js";
 import { renderChainRules, renderInstall, renderIpsetRestore, renderSets } from "../../src/render/index.js";
 import { FakeKernel } from "../support/fake-kernel.js";
 import { examples } from "./examples.js";
 
 describe.each(examples())("example $name (node $node)", ({ name, node, plan }) => {
-  const hash = planHash(plan);
+  const hash = rulesHash(plan);
   const sets = renderIpsetRestore(renderSets(plan));
   const v4 = renderInstall(plan, 4, "a", hash);
   const v6 = renderInstall(plan, 6, "a", hash);

@@ -74,6 +74,7 @@ const MATCH_OPTIONS: Record<string, Record<string, number>> = {
   udp: { "--dport": 1, "--sport": 1 },
   physdev: { "--physdev-in": 1, "--physdev-out": 1, "--physdev-is-bridged": 0, "--physdev-is-in": 0, "--physdev-is-out": 0 },
   mark: { "--mark": 1 },
+  icmp6: { "--icmpv6-type": 1 },
 };
 const TARGET_OPTIONS: Record<string, Record<string, number>> = {
   REJECT: { "--reject-with": 1 },
@@ -261,7 +262,9 @@ export class FakeKernel implements Runner {
 
   private iptablesRestore(flavor: FakeFlavor, family: FakeFamily, cmd: string, args: string[], input: string, fail?: FailSpec): RunResult {
     const noflush = args.some((a) => a === "--noflush" || a === "-n");
-    if (args.some((a) => !["--noflush", "-n"].includes(a))) return { code: 2, stdout: "", stderr: `${cmd}: unknown arguments found on commandline\n` };
+    // -w [seconds]: wait for the xtables lock (there is no lock to wait for here).
+    const rest = args.filter((a, i) => a !== "-w" && !(args[i - 1] === "-w" && /^\d+$/.test(a)));
+    if (rest.some((a) => !["--noflush", "-n"].includes(a))) return { code: 2, stdout: "", stderr: `${cmd}: unknown arguments found on commandline\n` };
     const banner = `${cmd} v1.8.9 (${flavor === "nft" ? "nf_tables" : "legacy"})`;
     const refuse = (n: number, message: string): RunResult => ({
       code: 1,
@@ -425,6 +428,11 @@ export class FakeKernel implements Runner {
         if (dirs.some((d) => d !== "src" && d !== "dst")) throw new LineError(`You must specify (the comma separated list of) 'src' or 'dst'.`);
         if (dirs.length !== SET_DIMENSIONS[set.type]) throw new LineError(`fake: set ${v} (${set.type}) matched with ${dirs.length} directions`);
         ctx.sets.push(v);
+        return;
+      }
+      case "--icmpv6-type": {
+        if (ctx.family !== 6 || ctx.protocol !== "ipv6-icmp") throw new LineError("icmp6 match needs `-p ipv6-icmp' in ip6tables");
+        if (!/^\d+$/.test(v) || Number(v) > 255) throw new LineError(`invalid ICMPv6 type \`${v}'`);
         return;
       }
       case "--dports":

@@ -1,5 +1,5 @@
 import { compile } from "../../compile/index.js";
-import { planHash } from "../../dataplane/apply.js";
+import { planHash, rulesHash } from "../../dataplane/apply.js";
 import { renderInstall, renderIpsetRestore, renderSets } from "../../render/index.js";
 import { withFiles, type RegisterCommand } from "../context.js";
 import { parseOutput } from "../options.js";
@@ -14,10 +14,10 @@ export const registerCompile: RegisterCommand = (program, { io }) => {
       const model = await readModel(io, opts.filename);
       const plan = compile(model, opts.node);
       if (output === "json") return io.out(JSON.stringify(plan, null, 2));
-      const hash = planHash(plan);
+      const hash = rulesHash(plan);
       io.out(
         [
-          `# moat plan ${hash} for node ${opts.node}`,
+          `# moat plan ${planHash(plan)} (rules ${hash}) for node ${opts.node}`,
           "# ipset restore",
           renderIpsetRestore(renderSets(plan)),
           "# iptables-restore --noflush",

@@ -27,9 +27,11 @@ export const registerDataplane: RegisterCommand = (program, { io }) => {
       if (output === "json") return io.out(JSON.stringify(report, null, 2));
       for (const note of report.notes) io.out(`note: ${note}`);
       io.out(
-        report.changed
-          ? `applied plan ${report.planHash} as generation ${report.generation} (iptables ${report.flavor}): ${report.rules} rules, ${report.sets} sets (${report.setsCreated} created, ${report.setsUpdated} updated, ${report.setsRemoved} removed)`
-          : `unchanged: plan ${report.planHash} is already applied (generation ${report.generation}, iptables ${report.flavor}); nothing written`,
+        !report.changed
+          ? `unchanged: plan ${report.planHash} is already applied (generation ${report.generation}, iptables ${report.flavor}); nothing written`
+          : report.rulesChanged
+            ? `applied plan ${report.planHash} as generation ${report.generation} (iptables ${report.flavor}): ${report.rules} rules, ${report.sets} sets (${report.setsCreated} created, ${report.setsUpdated} updated, ${report.setsRemoved} removed)`
+            : `applied plan ${report.planHash}: rules unchanged (generation ${report.generation}), set members only: ${report.setsCreated} sets created, ${report.setsUpdated} updated, ${report.setsRemoved} removed`,
       );
     });
 
@@ -54,7 +56,7 @@ export const registerDataplane: RegisterCommand = (program, { io }) => {
       if (!s.applied) return io.out(`nothing applied (iptables ${s.flavor}); ${s.chains} moat chains, ${s.sets} moat sets present`);
       io.out(
         [
-          `applied: plan ${s.planHash ?? "?"}, generation ${s.generation} (iptables ${s.flavor})`,
+          `applied: rules ${s.rulesHash ?? "?"}, generation ${s.generation} (iptables ${s.flavor})`,
           `hook: ${s.hookAtTop ? "at FORWARD 1" : "NOT at FORWARD 1 (another firewall inserted rules before it; run apply again)"}`,
           `chains: ${s.chains}, rules: ${s.rules}, sets: ${s.sets} with ${s.setMembers} members (IPv4 and IPv6)`,
         ].join("\n"),
