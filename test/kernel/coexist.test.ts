@@ -1,0 +1,68 @@
+// Beside other firewalls: a firewalld-like zone chain reached by -g that accepts everything, and a
+// DOCKER-USER-like chain. They stay byte-identical through apply, re-apply and reset, and moat's
+// isolation holds in front of them (its jump is at FORWARD 1).
+import { describe, expect, it } from "vitest";
+import { compile } from "../../src/compile/index.js";
+import { applyPlan, readStatus, resetDataplane, runOk } from "../../src/dataplane/index.js";
+import type { Runner } from "../../src/dataplane/index.js";
+import { allPairs, disagreements, enforce, exampleModel, withLab } from "./harness.js";
+
+const FOREIGN = `*filter
+:FORWARD_direct - [0:0]
+:FWDI_public - [0:0]
+:DOCKER-USER - [0:0]
+-A FORWARD -j DOCKER-USER
+-A FORWARD -j FORWARD_direct
+-A FORWARD -g FWDI_public
+-A FORWARD -j DROP
+-A DOCKER-USER -j RETURN
+-A FWDI_public -m conntrack --ctstate NEW -j ACCEPT
+-A FWDI_public -j ACCEPT
+COMMIT
+`;
+
+async function foreignView(runner: Runner): Promise<string> {
+  const out: string[] = [];
+  for (const cmd of ["iptables-save", "ip6tables-save"]) {
+    const text = (await runOk(runner, cmd, ["-t", "filter"])).stdout;
+    out.push(...text.split("\n").filter((l) => !l.startsWith("#") && !/moat-/.test(l)).map((l) => l.replace(/\[\d+:\d+\]/, "")));
+  }
+  out.push(...(await runOk(runner, "ipset", ["save"])).stdout.split("\n").filter((l) => !/moat-/.test(l)));
+  return out.join("\n");
+}
+
+describe("coexisting with other firewalls (kernel)", () => {
+  it("leaves foreign chains byte-identical and isolates in front of an accept-all zone", async () => {
+    const model = exampleModel("dcos-overlays.yaml");
+    await withLab(model, async (lab) => {
+      const node = "agent-1";
+      const runner = lab.nodeRunner(node);
+      for (const cmd of ["iptables-restore", "ip6tables-restore"]) await runOk(runner, cmd, ["--noflush"], { input: FOREIGN });
+      await runOk(runner, "ipset", ["create", "foreign-set", "hash:ip"]);
+      const before = await foreignView(runner);
+
+      await enforce(lab, model);
+      expect(await foreignView(runner)).toBe(before);
+      expect(await disagreements(lab, allPairs(model, [{ port: 80, protocol: "TCP" }, { port: 8080, protocol: "TCP" }]))).toEqual([]);
+
+      const again = await applyPlan(runner, compile(model, node));
+      expect(again.changed).toBe(false);
+      expect(await foreignView(runner)).toBe(before);
+
+      // Another firewall reloads and puts its rules before moat's: moat re-asserts its place.
+      await runOk(runner, "iptables", ["-I", "FORWARD", "1", "-j", "FWDI_public"]);
+      expect((await readStatus(runner)).hookAtTop).toBe(false);
+      const reasserted = await applyPlan(runner, compile(model, node));
+      expect(reasserted.changed).toBe(true);
+      expect((await readStatus(runner)).hookAtTop).toBe(true);
+      await runOk(runner, "iptables", ["-D", "FORWARD", "-j", "FWDI_public"]);
+      expect(await foreignView(runner)).toBe(before);
+
+      const removed = await resetDataplane(runner);
+      expect(removed.chains).toBeGreaterThan(0);
+      expect(await foreignView(runner)).toBe(before);
+      const status = await readStatus(runner);
+      expect(status).toMatchObject({ applied: false, chains: 0, sets: 0 });
+    });
+  });
+});
