@@ -6,6 +6,8 @@
 const MODULES: Record<string, unknown>[] = [
   await import("./matrix.js"),
   await import("./compile.js"),
+  await import("./lab.js"),
+  await import("./apply.js"),
 ];
 
 for (const mod of MODULES) {

@@ -16,9 +16,9 @@ import type { Model, Policy, Workload } from "../model/index.js";
 import { printSelector } from "../model/index.js";
 import { lookup } from "../policy/index.js";
 import { shortHash } from "./names.js";
-import type { Chain, Plan, PlanRule, SetMatch, Verdict } from "./plan.js";
+import type { Chain, Match, Plan, PlanRule, SetMatch, Verdict } from "./plan.js";
 import { ruleMatches, type RuleContext } from "./rules.js";
-import { SetBook, workloadMembers, type Members } from "./sets.js";
+import { hostText, SetBook, workloadMembers, type Members } from "./sets.js";
 
 const goto = (chain: string): Verdict => ({ kind: "goto", chain });
 const DENY = goto("deny");
@@ -30,19 +30,10 @@ export function compile(model: Model, node: string): Plan {
   const l = lookup(model);
   const local = model.workloads.filter((w) => w.node === node);
   const bridgeOf = new Map(model.networks.map((n) => [n.name, n.bridge]));
-  const port = (w: Workload) => (bridgeOf.get(w.network) ? `physdev:${w.interface}` : w.interface!);
 
   const withIf = local.filter((w) => w.interface);
   const localAddr = sets.add("l", `addr/${node}`, "net", `workloads on node ${node}`, workloadMembers(local));
-  const localSrc = sets.add("l", `src/${node}`, "net-iface", `workloads on node ${node} with their interfaces`, {
-    v4: withIf.flatMap((w) => w.ips.filter((ip) => ip.family === 4).map((ip) => `${ip.text}/32,${port(w)}`)),
-    v6: withIf.flatMap((w) => w.ips.filter((ip) => ip.family === 6).map((ip) => `${ip.text}/128,${port(w)}`)),
-  });
-  const localNoIf = sets.add("l", `noif/${node}`, "net", `workloads on node ${node} without an interface`, workloadMembers(local.filter((w) => !w.interface)));
-  const workloadIfs = sets.add("l", `ifs/${node}`, "net-iface", `interfaces of workloads on node ${node}`, {
-    v4: withIf.flatMap((w) => [`0.0.0.0/1,${port(w)}`, `128.0.0.0/1,${port(w)}`]),
-    v6: withIf.flatMap((w) => [`::/1,${port(w)}`, `8000::/1,${port(w)}`]),
-  });
+  const boundAddr = sets.add("l", `bound/${node}`, "net", `workloads on node ${node} with an interface`, workloadMembers(withIf));
 
   const selectedCache = new Map<Policy, Workload[]>();
   const selected = (p: Policy) => {
@@ -70,7 +61,6 @@ export function compile(model: Model, node: string): Plan {
 
   const src = (set: string): SetMatch => ({ set, dirs: ["src"] });
   const dst = (set: string): SetMatch => ({ set, dirs: ["dst"] });
-  const srcIf = (set: string, negate = false): SetMatch => ({ set, dirs: ["src", "src"], ...(negate ? { negate } : {}) });
 
   const fwd: Chain = {
     name: "fwd",
@@ -80,12 +70,30 @@ export function compile(model: Model, node: string): Plan {
       // and comes from link-local addresses; without it IPv6 on a bridge stops working altogether.
       ...NDP_TYPES.map((type): PlanRule => ({ match: { family: 6, protocol: "icmp", icmpv6Type: type }, verdict: { kind: "accept" }, comment: "IPv6 neighbour discovery" })),
       { match: { ctstate: ["INVALID"] }, verdict: { kind: "drop" }, comment: "invalid packets" },
-      { match: { sets: [srcIf(workloadIfs), srcIf(localSrc, true)] }, verdict: { kind: "drop" }, comment: "source address is not the workload address" },
-      { match: { sets: [srcIf(localSrc)] }, verdict: { kind: "jump", chain: egressEntry }, comment: "egress of local workloads" },
-      { match: { sets: [src(localNoIf)] }, verdict: { kind: "jump", chain: egressEntry }, comment: "egress of local workloads without an interface" },
+      { match: {}, verdict: { kind: "jump", chain: "spoof" }, comment: "workload interfaces carry only the addresses of their workload" },
+      // After spoof, a local workload's address as source means the packet really comes from that workload.
+      { match: { sets: [src(localAddr)] }, verdict: { kind: "jump", chain: egressEntry }, comment: "egress of local workloads" },
       { match: { sets: [dst(localAddr)] }, verdict: goto(ingressEntry), comment: "ingress of local workloads" },
-      { match: { sets: [srcIf(localSrc)] }, verdict: { kind: "accept" }, comment: "egress allowed, destination elsewhere" },
-      { match: { sets: [src(localNoIf)] }, verdict: { kind: "accept" }, comment: "egress allowed, destination elsewhere" },
+      { match: { sets: [src(localAddr)] }, verdict: { kind: "accept" }, comment: "egress allowed, destination elsewhere" },
+    ],
+  };
+  // Per local interface: its own addresses RETURN, anything else from it drops; then the address of a local
+  // workload arriving through any other interface drops. Rules, not sets: ipset's hash:net,iface holds at
+  // most 64 interfaces for one network, and its physdev: entries never match in FORWARD, so neither
+  // "any source on this interface" nor a bridge port can be a set member.
+  const spoof: Chain = {
+    name: "spoof",
+    rules: [
+      ...[...withIf]
+        .sort((a, b) => (a.interface! < b.interface! ? -1 : a.interface! > b.interface! ? 1 : 0))
+        .flatMap((w): PlanRule[] => {
+          const from: Match = bridgeOf.get(w.network) ? { physdevIn: w.interface! } : { inInterface: w.interface! };
+          return [
+            ...w.ips.map((ip): PlanRule => ({ match: { ...from, family: ip.family, srcAddr: hostText(ip) }, verdict: { kind: "return" }, comment: `${w.id}` })),
+            { match: from, verdict: { kind: "drop" }, comment: `source address is not one of ${w.id}` },
+          ];
+        }),
+      { match: { sets: [src(boundAddr)] }, verdict: { kind: "drop" }, comment: "address of a local workload from another interface" },
     ],
   };
   const egEnd: Chain = {
@@ -124,7 +132,7 @@ export function compile(model: Model, node: string): Plan {
   return {
     node,
     sets: sets.all(),
-    chains: [fwd, ...egressChains, egEnd, ...ingressChains, inEnd, inDefault, deny],
+    chains: [fwd, spoof, ...egressChains, egEnd, ...ingressChains, inEnd, inDefault, deny],
     hooks: [{ builtin: "FORWARD", chain: "fwd" }],
     bridged: local.some((w) => bridgeOf.get(w.network)),
   };

@@ -28,6 +28,12 @@ export type L4Protocol = "tcp" | "udp" | "sctp" | "icmp";
 export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID";
 
 export interface Match {
+  /** Source address, a host prefix (iptables -s); the rule belongs to that address's family. */
+  srcAddr?: string;
+  /** The interface the packet came in on (iptables -i). */
+  inInterface?: string;
+  /** The bridge port the packet came in on (-m physdev --physdev-in). */
+  physdevIn?: string;
   /** Only for this address family (the rule is left out of the other family's rules). */
   family?: 4 | 6;
   protocol?: L4Protocol;

@@ -54,8 +54,11 @@ function verdictClause(v: Verdict, family: Family, generation: Generation): stri
 export function renderRule(chain: string, rule: PlanRule, family: Family, generation: Generation): string {
   const parts = [`-A ${chainName(generation, chain)}`];
   const m = rule.match;
+  if (m.srcAddr) parts.push(`-s ${m.srcAddr}`);
+  if (m.inInterface) parts.push(`-i ${escapeText(m.inInterface, 15)}`);
   if (m.protocol) parts.push(`-p ${m.protocol === "icmp" && family === 6 ? "ipv6-icmp" : m.protocol}`);
   if (m.icmpv6Type !== undefined) parts.push(`-m icmp6 --icmpv6-type ${m.icmpv6Type}`);
+  if (m.physdevIn) parts.push(`-m physdev --physdev-in ${escapeText(m.physdevIn, 15)}`);
   for (const s of m.sets ?? []) parts.push(setClause(s, family));
   if (m.dports) parts.push(`-m multiport --dports ${m.dports.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}:${r.end}`)).join(",")}`);
   if (m.ctstate) parts.push(`-m conntrack --ctstate ${m.ctstate.join(",")}`);

@@ -9,6 +9,9 @@ const PROTO: Record<string, string> = { TCP: "tcp", UDP: "udp", SCTP: "sctp", IC
 
 function matches(plan: Plan, sets: Map<string, PlanSet>, m: Match, p: Packet): boolean {
   if (m.family && m.family !== p.src.family) return false;
+  if (m.srcAddr && `${p.src.text}/${p.src.family === 4 ? 32 : 128}` !== m.srcAddr) return false;
+  if (m.inInterface && m.inInterface !== p.inIface) return false;
+  if (m.physdevIn && m.physdevIn !== p.physIn) return false;
   if (m.protocol && PROTO[p.protocol] !== m.protocol) return false;
   // Flows carry no ICMP type: they are new connections, never neighbour discovery.
   if (m.icmpv6Type !== undefined) return false;

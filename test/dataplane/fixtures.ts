@@ -125,8 +125,8 @@ export function moatSets(k: FakeKernel): Record<string, string[]> {
   );
 }
 
-/** planA's model plus one more local workload: only set members differ. */
+/** planA's model plus one more workload on another node: only set members differ on node-1. */
 export const planAWithNewWorkload: Plan = compile(
-  model(...base, workload("web-4", { network: "front", ips: ["10.1.0.4"], interface: "veth-web4", labels: { app: "web" } })),
+  model(...base, workload("web-4", { network: "front", ips: ["10.1.0.4"], interface: "veth-web4", node: "node-2", labels: { app: "web" } })),
   "node-1",
 );

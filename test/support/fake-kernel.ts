@@ -383,7 +383,9 @@ export class FakeKernel implements Runner {
         if (!PROTOCOLS[family].includes(protocol)) throw new LineError(`unknown protocol "${protocol}" specified`);
         out.push(w, protocol);
       } else if (w === "-s" || w === "-d") {
-        out.push(w, canonicalNet(next(w), family, true));
+        // iptables-save always prints the prefix length, host addresses included (ipset does not).
+        const net = canonicalNet(next(w), family, true);
+        out.push(w, net.includes("/") ? net : `${net}/${family === 4 ? 32 : 128}`);
       } else if (w === "-i" || w === "-o") {
         const name = next(w);
         if (!IFACE.test(name.replace(/\+$/, ""))) throw new LineError(`Warning: weird character in interface \`${name}'`);
