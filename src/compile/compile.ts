@@ -1,17 +1,21 @@
 // compile(model, node): the Plan that enforces the model on one node.
 //
 // Shape of the rules (all chains are moat's own; the hook jumps to "fwd" from position 1 of FORWARD):
-//   fwd      replies pass, invalid packets drop, spoofed sources drop; then a packet from a local
-//            workload walks the egress chains (they RETURN when egress allows), and a packet to a local
-//            workload goes to the ingress chains (they ACCEPT or deny). Other traffic is not moat's: RETURN.
-//   pe-*     one chain per policy with egress rules, in policy order. A chain first skips (goto) to the
-//            next policy's chain when the policy does not select the source, then tries its rules, then
-//            falls through (goto) to the next policy. The last "next" is eg-end: selected by some policy
-//            and undecided is a deny; selected by none is allowed.
-//   pi-*     the same for ingress, ending at in-end and then in-default, the networks' isolation.
-//   deny     REJECT (tcp-reset, or ICMP admin-prohibited) or DROP, as Settings say.
-// Every transition inside a stage is a goto, so a RETURN always lands back in fwd. Rules name sets, never
-// workloads, so their number grows with policies and rules; workloads only change set members.
+//   fwd        replies pass, invalid packets drop, spoofed sources drop (spoof); then a packet from a
+//              local workload goes to "eg", one to a local workload to "in". Other traffic is not moat's.
+//   eg         jumps, in policy order, to the chain of each egress policy that selects the source (pe-*).
+//              A policy chain that decides ends the stage itself: Deny goes to deny, Allow and Pass go on
+//              to "after-eg"; one that does not decide returns, and eg tries the next policy. After the
+//              last: selected by some policy and undecided is a deny; selected by none goes to after-eg.
+//   after-eg   a local destination goes on to "in"; any other is accepted (its own node checks ingress).
+//   in, pi-*   the same for ingress; Allow accepts, Pass and "no policy applies" go to in-default, the
+//              networks' isolation.
+//   deny       REJECT (tcp-reset, or ICMP admin-prohibited) or DROP, as Settings say.
+// Every stage ends in a verdict, so a policy chain never needs to know which policy comes next, and no
+// path is deeper than eight chains: nf_tables refuses rule sets whose jumps and gotos nest deeper than 16
+// ("Too many links"), which a chain per policy linked by gotos would reach with 15 policies.
+// Rules name sets, never workloads, so their number grows with policies and rules; workloads change set
+// members (on their own node they also add anti-spoofing rules).
 import type { Model, Policy, Workload } from "../model/index.js";
 import { printSelector } from "../model/index.js";
 import { lookup } from "../policy/index.js";
@@ -54,10 +58,8 @@ export function compile(model: Model, node: string): Plan {
 
   const egressPolicies = model.policies.filter((p) => p.types.includes("Egress"));
   const ingressPolicies = model.policies.filter((p) => p.types.includes("Ingress"));
-  const egressChains = stageChains(model, sets, "egress", egressPolicies, selectorSet);
-  const ingressChains = stageChains(model, sets, "ingress", ingressPolicies, selectorSet);
-  const egressEntry = egressChains[0]?.name ?? "eg-end";
-  const ingressEntry = ingressChains[0]?.name ?? "in-end";
+  const egressChains = stageChains(model, sets, "egress", egressPolicies);
+  const ingressChains = stageChains(model, sets, "ingress", ingressPolicies);
 
   const src = (set: string): SetMatch => ({ set, dirs: ["src"] });
   const dst = (set: string): SetMatch => ({ set, dirs: ["dst"] });
@@ -72,9 +74,8 @@ export function compile(model: Model, node: string): Plan {
       { match: { ctstate: ["INVALID"] }, verdict: { kind: "drop" }, comment: "invalid packets" },
       { match: {}, verdict: { kind: "jump", chain: "spoof" }, comment: "workload interfaces carry only the addresses of their workload" },
       // After spoof, a local workload's address as source means the packet really comes from that workload.
-      { match: { sets: [src(localAddr)] }, verdict: { kind: "jump", chain: egressEntry }, comment: "egress of local workloads" },
-      { match: { sets: [dst(localAddr)] }, verdict: goto(ingressEntry), comment: "ingress of local workloads" },
-      { match: { sets: [src(localAddr)] }, verdict: { kind: "accept" }, comment: "egress allowed, destination elsewhere" },
+      { match: { sets: [src(localAddr)] }, verdict: goto("eg"), comment: "egress of local workloads" },
+      { match: { sets: [dst(localAddr)] }, verdict: goto("in"), comment: "ingress of local workloads" },
     ],
   };
   // Per local interface: its own addresses RETURN, anything else from it drops; then the address of a local
@@ -96,17 +97,24 @@ export function compile(model: Model, node: string): Plan {
       { match: { sets: [src(boundAddr)] }, verdict: { kind: "drop" }, comment: "address of a local workload from another interface" },
     ],
   };
-  const egEnd: Chain = {
-    name: "eg-end",
-    rules: [{ match: { sets: [src(sets.add("u", unionKey("egress", egressPolicies), "net", "workloads some egress policy selects", union(egressPolicies)))] }, verdict: DENY, comment: "egress policies apply and none allowed" }],
+  const dispatch = (stage: "egress" | "ingress", policies: Policy[], chains: Chain[]): PlanRule[] => {
+    const dir = stage === "egress" ? src : dst;
+    const selectedBySome = sets.add("u", unionKey(stage, policies), "net", `workloads some ${stage} policy selects`, union(policies));
+    return [
+      ...policies.map((p, i): PlanRule => ({ match: { sets: [dir(selectorSet(p))] }, verdict: { kind: "jump", chain: chains[i]!.name }, comment: `policy ${p.id}` })),
+      { match: { sets: [dir(selectedBySome)] }, verdict: DENY, comment: `${stage} policies apply and none decided` },
+      { match: {}, verdict: goto(stage === "egress" ? "after-eg" : "in-default"), comment: `no ${stage} policy applies` },
+    ];
   };
-  const inEnd: Chain = {
-    name: "in-end",
+  const eg: Chain = { name: "eg", rules: dispatch("egress", egressPolicies, egressChains) };
+  const afterEg: Chain = {
+    name: "after-eg",
     rules: [
-      { match: { sets: [dst(sets.add("u", unionKey("ingress", ingressPolicies), "net", "workloads some ingress policy selects", union(ingressPolicies)))] }, verdict: DENY, comment: "ingress policies apply and none allowed" },
-      { match: {}, verdict: goto("in-default"), comment: "no ingress policy applies" },
+      { match: { sets: [dst(localAddr)] }, verdict: goto("in"), comment: "egress allowed, destination on this node" },
+      { match: {}, verdict: { kind: "accept" }, comment: "egress allowed, destination elsewhere" },
     ],
   };
+  const inChain: Chain = { name: "in", rules: dispatch("ingress", ingressPolicies, ingressChains) };
   const inDefault: Chain = { name: "in-default", rules: [] };
   // By name, so that the order of the files does not change the rules.
   for (const n of [...model.networks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -132,46 +140,36 @@ export function compile(model: Model, node: string): Plan {
   return {
     node,
     sets: sets.all(),
-    chains: [fwd, spoof, ...egressChains, egEnd, ...ingressChains, inEnd, inDefault, deny],
+    chains: [fwd, spoof, eg, ...egressChains, afterEg, inChain, ...ingressChains, inDefault, deny],
     hooks: [{ builtin: "FORWARD", chain: "fwd" }],
     bridged: local.some((w) => bridgeOf.get(w.network)),
   };
 }
 
-function stageChains(model: Model, sets: SetBook, stage: "egress" | "ingress", policies: Policy[], selectorSet: (p: Policy) => string): Chain[] {
+function stageChains(model: Model, sets: SetBook, stage: "egress" | "ingress", policies: Policy[]): Chain[] {
   const tag = stage === "egress" ? "pe" : "pi";
-  const names = policies.map((p) => `${tag}-${shortHash(`${stage}\0${p.id}`)}`);
-  const end = stage === "egress" ? "eg-end" : "in-end";
-  const subjectDir = stage === "egress" ? "src" : "dst";
-  const ctx: RuleContext = { model, sets, subjectDir, peerDir: stage === "egress" ? "dst" : "src" };
-  return policies.map((policy, i) => {
-    const next = names[i + 1] ?? end;
-    const rules: PlanRule[] = [
-      { match: { sets: [{ set: selectorSet(policy), dirs: [subjectDir], negate: true }] }, verdict: goto(next), comment: `policy ${policy.id} does not apply` },
-    ];
+  const ctx: RuleContext = { model, sets, subjectDir: stage === "egress" ? "src" : "dst", peerDir: stage === "egress" ? "dst" : "src" };
+  return policies.map((policy) => {
+    const rules: PlanRule[] = [];
     const list = stage === "egress" ? policy.egress : policy.ingress;
     list.forEach((rule, index) => {
-      const verdict = actionVerdict(stage, rule.action);
       const origin = { policy: policy.id, stage, rule: index };
       const comment = `${policy.id} ${stage} rule ${index} ${rule.action}`;
-      for (const match of ruleMatches(ctx, rule)) {
-        rules.push({ match, verdict: rule.action === "Log" ? { kind: "log", prefix: `moat ${policy.id} ${stage[0]}${index}` } : verdict, comment, origin });
-      }
+      const verdict: Verdict = rule.action === "Log" ? { kind: "log", prefix: `moat ${policy.id} ${stage[0]}${index}` } : actionVerdict(stage, rule.action);
+      for (const match of ruleMatches(ctx, rule)) rules.push({ match, verdict, comment, origin });
     });
-    rules.push({ match: {}, verdict: goto(next), comment: `policy ${policy.id} did not decide` });
-    return { name: names[i]!, rules };
+    return { name: `${tag}-${shortHash(`${stage}\0${policy.id}`)}`, rules };
   });
 }
 
-function actionVerdict(stage: "egress" | "ingress", action: string): Verdict {
+/** What a deciding rule does; the stage ends here (a rule that does not match lets the policy chain return). */
+function actionVerdict(stage: "egress" | "ingress", action: "Allow" | "Deny" | "Pass"): Verdict {
   switch (action) {
     case "Allow":
-      return stage === "egress" ? { kind: "return" } : { kind: "accept" };
+      return stage === "egress" ? goto("after-eg") : { kind: "accept" };
     case "Deny":
       return DENY;
     case "Pass":
-      return stage === "egress" ? { kind: "return" } : goto("in-default");
-    default:
-      return { kind: "return" }; // Log: replaced by a log verdict by the caller
+      return goto(stage === "egress" ? "after-eg" : "in-default");
   }
 }
