@@ -26,7 +26,7 @@ import {
 } from "../render/index.js";
 import { detectFlavor, toolsFor, type Flavor, type Tools } from "./flavor.js";
 import { CommandFailed, runOk, type Runner } from "./runner.js";
-import { currentGeneration, isMoatJump, normalizeMember, readState, type KernelState } from "./state.js";
+import { currentGeneration, isMoatJump, normalizeMember, readState, type FamilyRules, type KernelState } from "./state.js";
 import { ensureBridgeNetfilter } from "./bridge.js";
 
 export interface ApplyOptions {
@@ -133,8 +133,10 @@ export async function applyPlan(runner: Runner, plan: Plan, opts: ApplyOptions =
   if (!generation) {
     const old = currentGeneration(state.rules[4]) ?? currentGeneration(state.rules[6]);
     generation = old === "a" ? "b" : "a";
-    for (const family of FAMILIES) await swapRules(runner, tools, plan, family, generation, hash);
-    await removeChains(runner, tools, generation);
+    for (const family of FAMILIES) await swapRules(runner, tools, plan, family, generation, hash, state.rules[family]);
+    // The chains read at the start are all there is besides the new generation: reading the kernel back
+    // again would cost seconds on a large rule set.
+    await removeChains(runner, tools, generation, state.rules);
   }
   if (stale.length) await runOk(runner, "ipset", ["restore"], { input: stale.map((n) => `destroy ${n}`).join("\n") + "\n" }).catch(withFailedLine);
   return { ...report, ...counts, changed: true, rulesChanged, generation };
@@ -165,8 +167,7 @@ async function writeSets(runner: Runner, created: RenderedSet[], updated: Render
   }
 }
 
-async function swapRules(runner: Runner, tools: Tools, plan: Plan, family: Family, generation: Generation, hash: string): Promise<void> {
-  const state = (await readState(runner, tools)).rules[family];
+async function swapRules(runner: Runner, tools: Tools, plan: Plan, family: Family, generation: Generation, hash: string, state: FamilyRules): Promise<void> {
   const lines = ["*filter"];
   // Declaring a chain in --noflush mode also empties it, so leftovers of a crashed run do not linger.
   for (const c of plan.chains) lines.push(`:${chainName(generation, c.name)} - [0:0]`);
@@ -177,12 +178,17 @@ async function swapRules(runner: Runner, tools: Tools, plan: Plan, family: Famil
   await runOk(runner, tools.restore(family), RESTORE_ARGS, { input: lines.join("\n") }).catch(withFailedLine);
 }
 
-/** Flushes and deletes every moat chain that is not of the given generation (all of them when undefined). */
-export async function removeChains(runner: Runner, tools: Tools, keep?: Generation): Promise<void> {
+/**
+ * Flushes and deletes every moat chain that is not of the given generation (all of them when undefined),
+ * with any FORWARD jump to them. `known` is what the kernel held, when the caller has just read it.
+ */
+export async function removeChains(runner: Runner, tools: Tools, keep?: Generation, known?: Record<Family, FamilyRules>): Promise<void> {
+  const current = known ?? (await readState(runner, tools)).rules;
   for (const family of FAMILIES) {
-    const state = (await readState(runner, tools)).rules[family];
+    const state = current[family];
     const stale = [...state.chains.keys()].filter((c) => !keep || !c.startsWith(`moat-${keep}-`));
-    const jumps = state.forward.filter((l) => stale.some((c) => l.endsWith(` -j ${c}`)));
+    // After a swap the old jumps are gone already; only a reset still finds jumps here.
+    const jumps = known ? [] : state.forward.filter((l) => stale.some((c) => l.endsWith(` -j ${c}`)));
     if (!stale.length && !jumps.length) continue;
     const lines = ["*filter", ...jumps.map((j) => j.replace(/^-A /, "-D ")), ...stale.map((c) => `-F ${c}`), ...stale.map((c) => `-X ${c}`), "COMMIT", ""];
     await runOk(runner, tools.restore(family), RESTORE_ARGS, { input: lines.join("\n") }).catch(withFailedLine);
