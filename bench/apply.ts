@@ -20,7 +20,9 @@ export async function benchApply(): Promise<void> {
     t = performance.now();
     const again = await applyPlan(runner, plan);
     const againS = (performance.now() - t) / 1000;
-    const grown = compile(syntheticModel(100_001, 10_000), "node0");
+    // A workload on another node: on node0 only set members change. (On its own node it would also add
+    // its anti-spoofing rules, and the rules are rewritten.)
+    const grown = compile(syntheticModel(100_001, 10_000, 10, "node1"), "node0");
     t = performance.now();
     const incremental = await applyPlan(runner, grown);
     const incS = (performance.now() - t) / 1000;

@@ -3,7 +3,8 @@ import { compile } from "../src/compile/index.js";
 import { buildModel, type Model } from "../src/model/index.js";
 import { renderChainRules, renderSets } from "../src/render/index.js";
 
-export function syntheticModel(workloads: number, policies: number, nodes = 10): Model {
+/** `lastOnNode` puts the last workload on a given node (to measure one workload that comes or goes). */
+export function syntheticModel(workloads: number, policies: number, nodes = 10, lastOnNode?: string): Model {
   const docs: unknown[] = [{ apiVersion: "moat.dev/v1", kind: "Network", metadata: { name: "pods" }, spec: { subnets: ["10.0.0.0/8"], isolation: "network" } }];
   const apps = Math.max(1, policies);
   for (let i = 0; i < workloads; i++) {
@@ -11,7 +12,7 @@ export function syntheticModel(workloads: number, policies: number, nodes = 10):
       apiVersion: "moat.dev/v1",
       kind: "Workload",
       metadata: { name: `w${i}`, labels: { app: `app${i % apps}`, tier: i % 3 === 0 ? "front" : "back" } },
-      spec: { node: `node${i % nodes}`, network: "pods", ips: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`], interface: `cali${i}`.slice(0, 15) },
+      spec: { node: lastOnNode && i === workloads - 1 ? lastOnNode : `node${i % nodes}`, network: "pods", ips: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`], interface: `cali${i}`.slice(0, 15) },
     });
   }
   for (let p = 0; p < policies; p++) {

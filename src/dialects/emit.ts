@@ -3,7 +3,7 @@
 // `finishImport` runs them through buildModel, so a manifest that would not validate is reported
 // against the input that produced it instead of being printed.
 import { Document, parseDocument, Scalar, visit } from "yaml";
-import { API_VERSION, buildModel, formatIssue, show, type Issue, type IssuePath } from "../model/index.js";
+import { API_VERSION, buildModel, formatIssue, labelKeyProblem, labelValueProblem, show, type Issue, type IssuePath } from "../model/index.js";
 
 export type Doc = Record<string, unknown>;
 
@@ -97,20 +97,10 @@ export function checkKnownKeys(obj: Record<string, unknown>, known: readonly str
   }
 }
 
-// Kubernetes' label rules, as buildModel applies them (src/model/labels.ts): importers check them first
-// so they can map or drop a foreign label with a clear message instead of failing validation later.
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-export function isLabelKey(key: string): boolean {
-  const slash = key.indexOf("/");
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
-  return name.length > 0 && name.length <= 63 && LABEL_NAME.test(name);
-}
-
-export const isLabelValue = (value: string): boolean => value === "" || (value.length <= 63 && LABEL_NAME.test(value));
+// Importers check labels first so they can map or drop a foreign label with a clear message instead of
+// failing validation later; the rules are the model's own.
+export const isLabelKey = (key: string): boolean => labelKeyProblem(key) === undefined;
+export const isLabelValue = (value: string): boolean => labelValueProblem(value) === undefined;
 
 /**
  * A foreign name as a moat resource name, renamed deterministically rather than refused: characters

@@ -20,3 +20,4 @@ export function toMoatDocuments(sources: SourcedDoc[]): { docs: SourcedDoc[]; is
 }
 
 export { exportKubernetes, POD_NETWORK } from "./kubernetes/index.js";
+export { printManifests, type ImportResult, type OutputFormat } from "./emit.js";

@@ -16,7 +16,7 @@
 // left inside the namespaces and deletes them; it is idempotent and may be retried after a failure.
 // A failure while creating destroys what was made before rethrowing. Agents exit when their stdin
 // closes, so a crashed test process leaves only names, which cleanupLabs(prefix) removes.
-import { processRunner, runOk, type Runner } from "../dataplane/runner.js";
+import { processRunner, runOk, type Runner } from "../dataplane/index.js";
 import { formatIssue, type Family, type Issue } from "../model/index.js";
 import { startAgent, type Agent, type LabProtocol } from "./agent.js";
 import * as cmd from "./commands.js";

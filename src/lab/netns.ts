@@ -1,5 +1,5 @@
 // Named network namespaces on the machine: list, and delete with whatever still runs inside them.
-import { processRunner, runOk, type Runner } from "../dataplane/runner.js";
+import { processRunner, runOk, type Runner } from "../dataplane/index.js";
 import { deleteNamespacesBatch } from "./commands.js";
 
 const host = processRunner();

@@ -1,5 +1,5 @@
 // Kernel tests must fail loudly, never skip, when the machine cannot run them.
-import { processRunner, type Runner } from "../dataplane/runner.js";
+import { processRunner, type Runner } from "../dataplane/index.js";
 
 const TOOLS: ReadonlyArray<readonly [string, string[]]> = [
   ["ip", ["-V"]],

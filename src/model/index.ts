@@ -5,4 +5,5 @@ export { parseDocuments, type SourcedDoc } from "./documents.js";
 export { buildModel } from "./build.js";
 export { parseSelector, printSelector, type Selector } from "./selector.js";
 export { API_VERSION } from "./schema.js";
-export { PSEUDO_PREFIX } from "./labels.js";
+export { PSEUDO_PREFIX, labelKeyProblem, labelValueProblem, resourceNameProblem } from "./labels.js";
+export { fromZod } from "./zod-issues.js";

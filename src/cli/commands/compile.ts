@@ -1,5 +1,5 @@
 import { compile } from "../../compile/index.js";
-import { planHash, rulesHash } from "../../dataplane/apply.js";
+import { planHash, rulesHash } from "../../dataplane/index.js";
 import { renderInstall, renderIpsetRestore, renderSets } from "../../render/index.js";
 import { withFiles, type RegisterCommand } from "../context.js";
 import { parseOutput } from "../options.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { importCloudFoundry } from "../../dialects/cloudfoundry/index.js";
 import { cniConfigFiles, importCni, type CniFile } from "../../dialects/cni/index.js";
-import { printManifests, type ImportResult } from "../../dialects/emit.js";
+import { printManifests, type ImportResult } from "../../dialects/index.js";
 import { importRancher } from "../../dialects/rancher/index.js";
 import type { Issue } from "../../model/index.js";
 import type { CliContext, RegisterCommand } from "../context.js";

@@ -2,8 +2,7 @@
 // of terms on one label each. `!` is pushed inward (De Morgan), so `!(a == "x" || has(b))` still fits;
 // a disjunction does not, and neither does a term that selects nothing, which the API server forbids
 // (`k in {}`) or cannot write (`!all()`).
-import type { Selector } from "../../model/index.js";
-import { labelKeyProblem, labelValueProblem } from "../../model/labels.js";
+import { labelKeyProblem, labelValueProblem, type Selector } from "../../model/index.js";
 import type { LabelSelectorDoc } from "./schema.js";
 
 export interface Term {

@@ -8,8 +8,7 @@
 // for the same pods in any order.
 // A document with a problem is reported and left out, so buildModel never reports it a second time.
 import type { z } from "zod";
-import { API_VERSION, cidrContains, show, type Issue, type SourcedDoc } from "../../model/index.js";
-import { fromZod } from "../../model/zod-issues.js";
+import { API_VERSION, cidrContains, fromZod, show, type Issue, type SourcedDoc } from "../../model/index.js";
 import { exactCover } from "./cidr.js";
 import { readMoatContext, type MoatContext } from "./moat-context.js";
 import { namespaceLabels, readNamespace } from "./namespace.js";

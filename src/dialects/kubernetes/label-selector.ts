@@ -1,8 +1,7 @@
 // metav1.LabelSelector to the calicoctl selector language. matchLabels and matchExpressions are ANDed;
 // the empty selector selects everything. Kubernetes' NotIn and DoesNotExist hold for an object without
 // the label, and so do calicoctl's `not in` and `!has`, so each term maps one to one.
-import { PSEUDO_PREFIX, show, type IssuePath } from "../../model/index.js";
-import { labelKeyProblem, labelValueProblem } from "../../model/labels.js";
+import { labelKeyProblem, labelValueProblem, PSEUDO_PREFIX, show, type IssuePath } from "../../model/index.js";
 import type { Report } from "./report.js";
 import type { LabelSelectorDoc } from "./schema.js";
 

@@ -1,5 +1,4 @@
-import { PSEUDO_PREFIX, show } from "../../model/index.js";
-import { labelKeyProblem, labelValueProblem } from "../../model/labels.js";
+import { labelKeyProblem, labelValueProblem, PSEUDO_PREFIX, show } from "../../model/index.js";
 import type { Report } from "./report.js";
 
 /** Checked here, so that a bad label is reported on the Pod or Namespace the user wrote. */
