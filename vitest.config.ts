@@ -1,11 +1,11 @@
 import { defineConfig } from "vitest/config";
+import { SummaryReporter } from "./test/support/summary-reporter.js";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // Kernel tests share the machine's netns table and iptables binaries; run files one at a time there.
-    fileParallelism: true,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    reporters: ["default", new SummaryReporter()],
   },
 });
