@@ -30,7 +30,7 @@ export const registerDataplane: RegisterCommand = (program, { io }) => {
         !report.changed
           ? `unchanged: plan ${report.planHash} is already applied (generation ${report.generation}, iptables ${report.flavor}); nothing written`
           : report.rulesChanged
-            ? `applied plan ${report.planHash} as generation ${report.generation} (iptables ${report.flavor}): ${report.rules} rules, ${report.sets} sets (${report.setsCreated} created, ${report.setsUpdated} updated, ${report.setsRemoved} removed)`
+            ? `applied plan ${report.planHash} (rules ${report.rulesHash}) as generation ${report.generation} (iptables ${report.flavor}): ${report.rules} rules, ${report.sets} sets (${report.setsCreated} created, ${report.setsUpdated} updated, ${report.setsRemoved} removed)`
             : `applied plan ${report.planHash}: rules unchanged (generation ${report.generation}), set members only: ${report.setsCreated} sets created, ${report.setsUpdated} updated, ${report.setsRemoved} removed`,
       );
     });
