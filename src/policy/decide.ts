@@ -40,7 +40,7 @@ function judgeStage(model: Model, l: Lookup, stage: Stage, src: Endpoint, dst: E
   const networkDefault = (cause: Cause): StageResult => {
     const network = model.networks.find((n) => n.name === subject.network)!;
     const allowed = stage === "egress" || isolationAllows(network, src.workload);
-    return { stage, workload: subject.id, allowed, cause, isolation: network.isolation };
+    return { stage, workload: subject.id, allowed, cause, network: network.name, isolation: network.isolation };
   };
   if (policies.length === 0) return networkDefault({ kind: "no-policy" });
 

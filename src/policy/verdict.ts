@@ -26,6 +26,7 @@ export interface StageResult {
   allowed: boolean;
   cause: Cause;
   /** The network default that decided, when no rule did (no policy, or Pass). */
+  network?: string;
   isolation?: Isolation;
 }
 

@@ -9,16 +9,16 @@ describe("moat check", () => {
     const r = await run(["check", ...F, "--from", "hr-1", "--to", "it-1", "--port", "80", "--protocol", "TCP"], FILES);
     expect(r).toMatchObject({ code: 0, err: "" });
     expect(r.out.split("\n")).toHaveLength(2);
-    expect(r.out).toMatch(/^allowed: .*ingress of it-1: allowed by policy hr-to-it ingress rule 0 \(Allow\)\n$/);
+    expect(r.out).toMatch(/^allowed: .*ingress of it-1: policy hr-to-it ingress rule 0 \(Allow\)\n$/);
   });
 
   it("denied: exit 1, the verdict and its reason", async () => {
     const r = await run(["check", ...F, "--from", "hr-1", "--to", "it-1", "--port", "8080", "--protocol", "TCP"], FILES);
     expect(r).toMatchObject({ code: 1, err: "" });
-    expect(r.out).toBe("denied at ingress of it-1: denied, policy hr-to-it ingress rule 1 passed to the network default; network isolation is network\n");
+    expect(r.out).toBe("denied at ingress of it-1: policy hr-to-it ingress rule 1 (Pass) left it to the network default: network it lets only its own members in (isolation network)\n");
     const it2hr = await run(["check", ...F, "--from", "it-1", "--to", "hr-1", "--port", "8080"], FILES);
     expect(it2hr.code).toBe(1);
-    expect(it2hr.out).toMatch(/^denied at ingress of hr-1: .*no policy applies; network isolation is network/);
+    expect(it2hr.out).toMatch(/^denied at ingress of hr-1: no policy applies and network hr lets only its own members in \(isolation network\)/);
   });
 
   it("protocol defaults to TCP, is case-insensitive, and ICMP needs no port", async () => {

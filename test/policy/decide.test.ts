@@ -67,8 +67,8 @@ describe("step 2: egress, when the source is a workload", () => {
     const m = withBase();
     const v = check(m, "l1", EXTERNAL);
     expect(v.allowed).toBe(true);
-    expect(v.stages[0]).toEqual({ stage: "egress", workload: "l1", allowed: true, cause: { kind: "no-policy" }, isolation: "workload" });
-    expect(v.reason).toContain("egress of l1: allowed, no policy applies; egress is allowed by default");
+    expect(v.stages[0]).toEqual({ stage: "egress", workload: "l1", allowed: true, cause: { kind: "no-policy" }, network: "locked", isolation: "workload" });
+    expect(v.reason).toContain("egress of l1: no policy applies and egress is open by default");
   });
 
   it("Allow passes to step 3, where the destination's ingress still decides", () => {
@@ -92,7 +92,7 @@ describe("step 2: egress, when the source is a workload", () => {
     const v = check(m, "a1", "a2");
     expect(v.allowed).toBe(false);
     expect(v.stages).toEqual([{ stage: "egress", workload: "a1", allowed: false, cause: { kind: "rule", policy: "deny-out", rule: 1, action: "Deny" } }]);
-    expect(v.reason).toBe("denied at egress of a1: denied by policy deny-out egress rule 1 (Deny)");
+    expect(v.reason).toBe("denied at egress of a1: policy deny-out egress rule 1 (Deny)");
   });
 
   it("Pass skips the remaining rules and policies and goes to the source network's default, allow", () => {
@@ -100,7 +100,7 @@ describe("step 2: egress, when the source is a workload", () => {
     const v = check(m, "l1", EXTERNAL);
     expect(v.allowed).toBe(true);
     expect(v.stages[0]).toMatchObject({ stage: "egress", allowed: true, cause: { kind: "pass", policy: "pass", rule: 0 } });
-    expect(v.reason).toContain("policy pass egress rule 0 passed to the network default; egress is allowed by default");
+    expect(v.reason).toContain("policy pass egress rule 0 (Pass) left it to the network default: egress is open by default");
   });
 
   it("Log logs and goes on to the next rule", () => {
@@ -117,7 +117,7 @@ describe("step 2: egress, when the source is a workload", () => {
     expect(v.allowed).toBe(false);
     expect(v.logged).toEqual([{ stage: "egress", policy: "logs", rule: 0 }]);
     expect(v.stages[0]!.cause).toEqual({ kind: "undecided", policies: ["web-only", "logs"] });
-    expect(v.reason).toBe("denied at egress of a1: denied, policies web-only, logs apply and none of their rules matched");
+    expect(v.reason).toBe("denied at egress of a1: policies web-only, logs apply and none of their rules matched");
     expect(allowed(m, "a1", EXTERNAL)).toBe(true);
   });
 
@@ -141,8 +141,8 @@ describe("step 3: ingress, when the destination is a workload", () => {
     const m = withBase();
     for (const from of ["a2", "c1", "l1", EXTERNAL]) expect(allowed(m, from, "a1")).toBe(true);
     const v = check(m, EXTERNAL, "a1");
-    expect(v.stages[1]).toEqual({ stage: "ingress", workload: "a1", allowed: true, cause: { kind: "no-policy" }, isolation: "none" });
-    expect(v.reason).toContain("ingress of a1: allowed, no policy applies; network isolation is none");
+    expect(v.stages[1]).toEqual({ stage: "ingress", workload: "a1", allowed: true, cause: { kind: "no-policy" }, network: "open", isolation: "none" });
+    expect(v.reason).toContain("ingress of a1: no policy applies and network open lets anyone in (isolation none)");
   });
 
   it("no policy applies: isolation network lets in only members of the same network", () => {
@@ -152,7 +152,7 @@ describe("step 3: ingress, when the destination is a workload", () => {
     expect(allowed(m, "l1", "c1")).toBe(false);
     expect(allowed(m, EXTERNAL, "c1")).toBe(false);
     expect(allowed(m, "10.1.0.99", "c1")).toBe(false);
-    expect(check(m, "a1", "c1").reason).toBe("denied at ingress of c1: denied, no policy applies; network isolation is network");
+    expect(check(m, "a1", "c1").reason).toBe("denied at ingress of c1: no policy applies and network closed lets only its own members in (isolation network)");
   });
 
   it("no policy applies: isolation workload lets nobody in, not even its own network", () => {
@@ -165,7 +165,7 @@ describe("step 3: ingress, when the destination is a workload", () => {
     const m = withBase(ingress("let-l2", named("l1"), [{ action: "Allow", from: { selector: named("l2") } }]));
     expect(allowed(m, "l2", "l1")).toBe(true);
     expect(check(m, "l2", "l1").reason).toBe(
-      "allowed: egress of l2: allowed, no policy applies; egress is allowed by default; then ingress of l1: allowed by policy let-l2 ingress rule 0 (Allow)",
+      "allowed: egress of l2: no policy applies and egress is open by default; then ingress of l1: policy let-l2 ingress rule 0 (Allow)",
     );
     expect(allowed(m, "a1", "l1")).toBe(false);
   });
@@ -186,8 +186,8 @@ describe("step 3: ingress, when the destination is a workload", () => {
     expect(allowed(m, "l2", "l1")).toBe(false);
     expect(allowed(m, EXTERNAL, "a1")).toBe(true);
     const v = check(m, "a1", "c1");
-    expect(v.stages[1]).toEqual({ stage: "ingress", workload: "c1", allowed: false, cause: { kind: "pass", policy: "pass", rule: 0 }, isolation: "network" });
-    expect(v.reason).toBe("denied at ingress of c1: denied, policy pass ingress rule 0 passed to the network default; network isolation is network");
+    expect(v.stages[1]).toEqual({ stage: "ingress", workload: "c1", allowed: false, cause: { kind: "pass", policy: "pass", rule: 0 }, network: "closed", isolation: "network" });
+    expect(v.reason).toBe("denied at ingress of c1: policy pass ingress rule 0 (Pass) left it to the network default: network closed lets only its own members in (isolation network)");
   });
 
   it("Log logs and goes on; egress logs come before ingress logs", () => {
