@@ -1,4 +1,5 @@
 // An Io that reads from a map of file texts and a stdin string, and records what the CLI prints.
+import { readFile as readDisk } from "node:fs/promises";
 import { main } from "../../src/cli/main.js";
 import type { Io } from "../../src/cli/io.js";
 
@@ -13,18 +14,20 @@ export interface Run {
 
 const line = (text: string) => (text.endsWith("\n") ? text : `${text}\n`);
 
-export async function run(argv: string[], files: Record<string, string> = {}, stdin = ""): Promise<Run> {
+export function run(argv: string[], files: Record<string, string> = {}, stdin = ""): Promise<Run> {
+  return runWith(argv, async (path) => {
+    if (!Object.hasOwn(files, path)) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
+    return files[path]!;
+  }, stdin);
+}
+
+/** The same, reading real files (for commands that also write them, like `moat policy`). */
+export const runOnDisk = (argv: string[], stdin = ""): Promise<Run> => runWith(argv, (path) => readDisk(path, "utf8"), stdin);
+
+async function runWith(argv: string[], readFile: Io["readFile"], stdin: string): Promise<Run> {
   let out = "";
   let err = "";
-  const io: Io = {
-    out: (text) => void (out += line(text)),
-    err: (text) => void (err += line(text)),
-    readFile: async (path) => {
-      if (!Object.hasOwn(files, path)) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
-      return files[path]!;
-    },
-    readStdin: async () => stdin,
-  };
+  const io: Io = { out: (text) => void (out += line(text)), err: (text) => void (err += line(text)), readFile, readStdin: async () => stdin };
   const code = await main(argv, io);
   return { code, out, err, errLines: err.split("\n").filter((l, i, all) => !(l === "" && i === all.length - 1)) };
 }

@@ -1,13 +1,11 @@
 // `moat import cloudfoundry` and `moat policy add|list|remove` as users run them, on real files in a
 // temporary directory: cf's defaults (tcp, 8080) and wording, the file edited in place.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../../src/cli/main.js";
-import type { Io } from "../../../src/cli/io.js";
+import { runOnDisk } from "../../cli/fake-io.js";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 let dir = "";
@@ -20,14 +18,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function moat(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const line = (t: string) => (t.endsWith("\n") ? t : `${t}\n`);
-  const io: Io = { out: (t) => void (out += line(t)), err: (t) => void (err += line(t)), readFile: (p) => readFile(p, "utf8"), readStdin: async () => "" };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const moat = (...argv: string[]) => runOnDisk(argv);
 
 describe("moat policy", () => {
   it("adds with cf's defaults (tcp, 8080), lists with app names, and removes, editing the file in place", async () => {

@@ -1,20 +1,11 @@
 // `moat import cni` on real directories and files, as a user runs it.
-import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { main } from "../../../src/cli/main.js";
-import type { Io } from "../../../src/cli/io.js";
+import { runOnDisk } from "../../cli/fake-io.js";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 
-async function moat(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const line = (t: string) => (t.endsWith("\n") ? t : `${t}\n`);
-  const io: Io = { out: (t) => void (out += line(t)), err: (t) => void (err += line(t)), readFile: (p) => readFile(p, "utf8"), readStdin: async () => "" };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const moat = (...argv: string[]) => runOnDisk(argv);
 
 describe("moat import cni", () => {
   it("reads a directory and a file, prints Networks that validate with the seed's workloads", async () => {
