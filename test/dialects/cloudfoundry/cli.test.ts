@@ -18,7 +18,10 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const moat = (...argv: string[]) => runOnDisk(argv);
+async function moat(...argv: string[]) {
+  const { code, out, err } = await runOnDisk(argv);
+  return { code, out, err };
+}
 
 describe("moat policy", () => {
   it("adds with cf's defaults (tcp, 8080), lists with app names, and removes, editing the file in place", async () => {

@@ -5,7 +5,10 @@ import { runOnDisk } from "../../cli/fake-io.js";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 
-const moat = (...argv: string[]) => runOnDisk(argv);
+async function moat(...argv: string[]) {
+  const { code, out, err } = await runOnDisk(argv);
+  return { code, out, err };
+}
 
 describe("moat import cni", () => {
   it("reads a directory and a file, prints Networks that validate with the seed's workloads", async () => {
