@@ -5,7 +5,8 @@ import { lookup } from "../policy/index.js";
 import { cidrMembers, hostText, workloadMembers, type SetBook } from "./sets.js";
 import type { Direction, L4Protocol, Match, SetMatch } from "./plan.js";
 
-const L4: Record<Protocol, L4Protocol> = { TCP: "tcp", UDP: "udp", SCTP: "sctp", ICMP: "icmp" };
+/** moat protocol names as netfilter spells them. */
+export const L4: Record<Protocol, L4Protocol> = { TCP: "tcp", UDP: "udp", SCTP: "sctp", ICMP: "icmp" };
 const MULTIPORT_SLOTS = 15;
 
 export interface RuleContext {
@@ -123,7 +124,9 @@ function peerMatches(ctx: RuleContext, peer: Peer): SetMatch[][] {
   for (const w of model.workloads) {
     if (!keys.every((k) => w.labels[k] !== undefined)) continue;
     const value = JSON.stringify(keys.map((k) => w.labels[k]));
-    groups.set(value, [...(groups.get(value) ?? []), w]);
+    let group = groups.get(value);
+    if (!group) groups.set(value, (group = []));
+    group.push(w);
   }
   const alternatives: SetMatch[][] = [];
   for (const value of [...groups.keys()].sort()) {

@@ -1,7 +1,7 @@
 // Set membership as ipset answers it, read from the members' own text so that a Plan read back from
 // the kernel can be checked the same way as a compiled one.
 import { cidrContains, parseCidr, type Cidr } from "../model/index.js";
-import type { PlanSet, SetMatch } from "../compile/index.js";
+import { L4, type PlanSet, type SetMatch } from "../compile/index.js";
 import type { Packet } from "./packet.js";
 
 interface Member {
@@ -31,7 +31,6 @@ function members(set: PlanSet): Member[] {
   return out;
 }
 
-const PROTO: Record<string, string> = { TCP: "tcp", UDP: "udp", SCTP: "sctp", ICMP: "icmp" };
 
 export function setMatches(set: PlanSet, match: SetMatch, p: Packet): boolean {
   const addr = match.dirs[0] === "src" ? p.src : p.dst;
@@ -43,7 +42,7 @@ export function setMatches(set: PlanSet, match: SetMatch, p: Packet): boolean {
       if (actual !== m.iface.name) return false;
     }
     if (m.port) {
-      if (PROTO[p.protocol] !== m.port.protocol || p.dport !== m.port.port) return false;
+      if (L4[p.protocol] !== m.port.protocol || p.dport !== m.port.port) return false;
     }
     return true;
   });

@@ -1,18 +1,17 @@
 // Walks one packet through a Plan's chains as netfilter would: rules in order, jumps push a frame,
 // gotos replace it, RETURN or the end of a chain pops it, and the end of the entry chain hands the
 // packet back to the built-in chain ("continue").
-import type { Match, Plan, PlanSet } from "../compile/index.js";
+import { L4, type Match, type Plan, type PlanSet } from "../compile/index.js";
 import type { Packet, PassResult, TraceStep } from "./packet.js";
 import { setMatches } from "./sets.js";
 
-const PROTO: Record<string, string> = { TCP: "tcp", UDP: "udp", SCTP: "sctp", ICMP: "icmp" };
 
 function matches(plan: Plan, sets: Map<string, PlanSet>, m: Match, p: Packet): boolean {
   if (m.family && m.family !== p.src.family) return false;
   if (m.srcAddr && `${p.src.text}/${p.src.family === 4 ? 32 : 128}` !== m.srcAddr) return false;
   if (m.inInterface && m.inInterface !== p.inIface) return false;
   if (m.physdevIn && m.physdevIn !== p.physIn) return false;
-  if (m.protocol && PROTO[p.protocol] !== m.protocol) return false;
+  if (m.protocol && L4[p.protocol] !== m.protocol) return false;
   // Flows carry no ICMP type: they are new connections, never neighbour discovery.
   if (m.icmpv6Type !== undefined) return false;
   if (m.dports && !(p.dport !== undefined && m.dports.some((r) => r.start <= p.dport! && p.dport! <= r.end))) return false;

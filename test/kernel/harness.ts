@@ -5,7 +5,7 @@ import { compile } from "../../src/compile/index.js";
 import { applyPlan, type ApplyReport } from "../../src/dataplane/index.js";
 import { cleanupLabs, createLab, labPrefix, requireKernelTools, withLabInterfaces, type Lab, type ProbeRequest, type ProbeResult } from "../../src/lab/index.js";
 import { buildModel, formatIssue, parseDocuments, type Model } from "../../src/model/index.js";
-import { decide, pairAddresses } from "../../src/policy/index.js";
+import { decide } from "../../src/policy/index.js";
 
 export type LabProtocol = "TCP" | "UDP";
 
@@ -74,4 +74,3 @@ export async function disagreements(lab: Lab, expected: Expected[]): Promise<str
   return expected.flatMap((e, i) => (results[i]!.connected === e.allowed ? [] : [describeProbe(e, results[i]!)]));
 }
 
-export { pairAddresses };

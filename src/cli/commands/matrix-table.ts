@@ -8,7 +8,9 @@ export function matrixTable(probes: Probe[]): string {
   const groups = new Map<string, Probe[]>();
   for (const p of probes) {
     const key = p.port === null ? p.protocol : `${p.port}/${p.protocol}`;
-    groups.set(key, [...(groups.get(key) ?? []), p]);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(p);
   }
   const out: string[] = [];
   for (const [key, list] of groups) {
