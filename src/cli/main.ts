@@ -3,7 +3,8 @@
 import { Command, CommanderError } from "commander";
 import { formatIssue } from "../model/index.js";
 import { COMMANDS } from "./commands/index.js";
-import { EXIT, InvalidInput, UsageError } from "./errors.js";
+import { InvalidInput, MoatError } from "../errors/index.js";
+import { EXIT, EXIT_FOR } from "./errors.js";
 import { processIo, type Io } from "./io.js";
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -30,11 +31,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`${e.issues.length} issue${e.issues.length === 1 ? "" : "s"} found`);
       return EXIT.badInput;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof MoatError) {
       io.err(`error: ${e.message}`);
-      return EXIT.badInput;
+      return EXIT_FOR[e.kind];
     }
-    io.err(`error: ${(e as Error).stack ?? String(e)}`);
+    // A bug: one line, the stack only when asked for (MOAT_DEBUG=1).
+    io.err(`error: internal error: ${process.env.MOAT_DEBUG ? ((e as Error).stack ?? String(e)) : ((e as Error).message ?? String(e))}`);
     return EXIT.failed;
   }
 }

@@ -1,6 +1,9 @@
 // The one way moat runs a program. Injected everywhere, so unit tests pass a fake and kernel tests the
 // real one inside a network namespace.
 import { spawn } from "node:child_process";
+import { CommandFailed } from "../errors/index.js";
+
+export { CommandFailed };
 
 export interface RunResult {
   code: number;
@@ -15,18 +18,6 @@ export interface RunOptions {
 
 export interface Runner {
   run(cmd: string, args: string[], opts?: RunOptions): Promise<RunResult>;
-}
-
-/** A program that exited non-zero: the command, its input, its exit code and its stderr. */
-export class CommandFailed extends Error {
-  constructor(
-    readonly cmd: string,
-    readonly args: string[],
-    readonly result: RunResult,
-    readonly input?: string,
-  ) {
-    super(`${[cmd, ...args].join(" ")} exited ${result.code}: ${result.stderr.trim() || result.stdout.trim() || "(no output)"}`);
-  }
 }
 
 /** Runs and throws CommandFailed on a non-zero exit. */

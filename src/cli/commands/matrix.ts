@@ -1,6 +1,6 @@
-import { declaredPorts, matrix, type PortProbe } from "../../policy/index.js";
+import type { PortProbe } from "../../policy/index.js";
+import { matrixAnswer } from "../../service/index.js";
 import { withFiles, type RegisterCommand } from "../context.js";
-import { UsageError } from "../errors.js";
 import { collect, parseOutput, parsePortProbe } from "../options.js";
 import { readModel } from "../read-model.js";
 import { matrixTable } from "./matrix-table.js";
@@ -13,9 +13,7 @@ export const registerMatrix: RegisterCommand = (program, { io }) => {
       const output = parseOutput(opts.output, ["table", "json"] as const);
       const asked: PortProbe[] = opts.port.map(parsePortProbe);
       const model = await readModel(io, opts.filename);
-      const ports = asked.length ? asked : declaredPorts(model);
-      if (!ports.length) throw new UsageError("no --port given and no workload declares spec.ports");
-      const probes = matrix(model, ports);
-      io.out(output === "json" ? JSON.stringify({ probes }) : matrixTable(probes));
+      const answer = matrixAnswer(model, asked);
+      io.out(output === "json" ? JSON.stringify(answer) : matrixTable(answer.probes));
     });
 };

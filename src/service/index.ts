@@ -1,0 +1,7 @@
+// What the CLI, the server and the agent share: model assembly, check, matrix, node plans. No I/O here;
+// the callers read files, requests or watch events and hand the texts in.
+export { parseSources, assembleModel, type ParsedSources } from "./model.js";
+export { runCheck, checkAnswer, type CheckRequest, type CheckAnswer, type CheckVerdict } from "./check.js";
+export { matrixAnswer } from "./matrix.js";
+export { nodePlan, modelNodes, type NodePlan } from "./plan.js";
+export { resolveEndpoint, flowAddresses } from "./endpoints.js";
