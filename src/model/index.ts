@@ -4,6 +4,6 @@ export * from "./ip.js";
 export { parseDocuments, type SourcedDoc } from "./documents.js";
 export { buildModel } from "./build.js";
 export { parseSelector, printSelector, type Selector } from "./selector.js";
-export { API_VERSION } from "./schema.js";
+export { API_VERSION, KINDS as RESOURCE_SCHEMAS } from "./schema.js";
 export { PSEUDO_PREFIX, labelKeyProblem, labelValueProblem, resourceNameProblem } from "./labels.js";
 export { fromZod } from "./zod-issues.js";
