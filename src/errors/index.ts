@@ -3,6 +3,8 @@
 // Pure: no I/O, so every layer may use it.
 import { formatIssue, type Issue } from "../model/index.js";
 
+export { visible, visibleLines } from "../model/index.js";
+
 export type ErrorKind =
   | "invalid" // manifests or a request body that do not validate: every issue
   | "bad-request" // a flag, argument or body that cannot be read at all

@@ -7,3 +7,4 @@ export { parseSelector, printSelector, type Selector } from "./selector.js";
 export { API_VERSION, KINDS as RESOURCE_SCHEMAS } from "./schema.js";
 export { PSEUDO_PREFIX, labelKeyProblem, labelValueProblem, resourceNameProblem } from "./labels.js";
 export { fromZod } from "./zod-issues.js";
+export { visible, visibleLines, hasControl } from "./visible.js";

@@ -1,4 +1,5 @@
 // Validation problems are data: gathered whole, formatted only at the edges (CLI, server).
+import { visible } from "./visible.js";
 
 export type IssuePath = ReadonlyArray<string | number>;
 
@@ -33,12 +34,26 @@ export function formatIssue(issue: Issue): string {
   if (issue.resource) where.push(issue.resource);
   const path = formatPath(issue.path);
   if (path) where.push(path);
-  return where.length ? `${where.join(": ")}: ${issue.message}` : issue.message;
+  // Names and paths come from input: a resource named with terminal escapes must not print them.
+  return visible(where.length ? `${where.join(": ")}: ${issue.message}` : issue.message);
 }
 
-/** JSON.stringify for quoting a user value inside a message, so control characters stay visible. */
+const SHOWN = 200;
+
+/**
+ * A user value quoted inside a message: JSON, with every control character visible (JSON.stringify
+ * leaves C1 and bidi controls raw), cut to a few hundred characters, and never throwing (a value
+ * nested too deep for JSON.stringify is named, not printed).
+ */
 export function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
   if (value === undefined) return "undefined";
-  return JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(typeof value === "string" && value.length > SHOWN ? value.slice(0, SHOWN) : value) ?? String(value);
+  } catch {
+    return Array.isArray(value) ? "a list nested too deep to show" : "a value nested too deep to show";
+  }
+  if (typeof value === "string" && value.length > SHOWN) text = `${text.slice(0, -1)}..." (${value.length} characters)`;
+  else if (text.length > SHOWN) text = `${text.slice(0, SHOWN)}... (${text.length} characters)`;
+  return visible(text);
 }
