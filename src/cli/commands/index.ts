@@ -7,6 +7,7 @@ import { registerExport } from "./export.js";
 import { registerImport } from "./import.js";
 import { registerMatrix } from "./matrix.js";
 import { registerPolicy } from "./policy.js";
+import { registerServer } from "./server.js";
 import { registerValidate } from "./validate.js";
 
 export const COMMANDS: RegisterCommand[] = [
@@ -18,4 +19,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerExport,
   registerImport,
   registerPolicy,
+  registerServer,
 ];

@@ -1,0 +1,43 @@
+// Prometheus metrics of one server instance (its own registry, so tests can run several servers).
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { DesiredState } from "./desired-state.js";
+import type { NodeRow } from "./nodes.js";
+
+export interface ServerMetrics {
+  registry: Registry;
+  requests: Counter<"route" | "method" | "status">;
+  watchers: Gauge;
+}
+
+export function serverMetrics(state: DesiredState, nodes: () => Promise<NodeRow[]>): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "moat_server_" });
+  const requests = new Counter({ name: "moat_http_requests_total", help: "HTTP requests by route, method and status", labelNames: ["route", "method", "status"], registers: [registry] });
+  const watchers = new Gauge({ name: "moat_watchers", help: "open watch streams", registers: [registry] });
+  new Gauge({
+    name: "moat_store_revision",
+    help: "the store's current revision",
+    registers: [registry],
+    async collect() {
+      this.set((await state.store.snapshot()).revision);
+    },
+  });
+  const applied = new Gauge({ name: "moat_node_applied_revision", help: "the revision each node reports applied", labelNames: ["node"], registers: [registry] });
+  const lag = new Gauge({
+    name: "moat_node_lag_revisions",
+    help: "how many revisions each node is behind the store",
+    labelNames: ["node"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      applied.reset();
+      for (const n of await nodes()) {
+        if (n.revision === null) continue;
+        applied.set({ node: n.node }, n.revision);
+        this.set({ node: n.node }, n.lag ?? 0);
+      }
+    },
+  });
+  void lag;
+  return { registry, requests, watchers };
+}

@@ -1,0 +1,40 @@
+// Nodes: those the model places workloads on, and those whose agents report, with what each applied.
+import { modelNodes, nodePlan } from "../service/index.js";
+import type { NodeStatus } from "../store/index.js";
+import type { DesiredState } from "./desired-state.js";
+
+export interface NodeRow {
+  node: string;
+  /** The revision the node has applied; null when its agent never reported. */
+  revision: number | null;
+  /** How many revisions the node is behind the store. */
+  lag: number | null;
+  planHash: string | null;
+  /** The hash of the Plan the node should have now; equal to planHash when it enforces the latest. */
+  expectedPlanHash: string;
+  inSync: boolean;
+  reportedAt: string | null;
+  error: string | null;
+  backend?: string;
+}
+
+export async function nodeRows(state: DesiredState): Promise<NodeRow[]> {
+  const view = await state.view();
+  const reports = new Map((await state.store.listNodeStatus()).map((s) => [s.node, s]));
+  const names = [...new Set([...modelNodes(view.model), ...reports.keys()])].sort();
+  return names.map((node) => row(node, reports.get(node), nodePlan(view.model, node).hash, view.revision));
+}
+
+function row(node: string, s: NodeStatus | undefined, expected: string, revision: number): NodeRow {
+  return {
+    node,
+    revision: s?.revision ?? null,
+    lag: s ? Math.max(0, revision - s.revision) : null,
+    planHash: s?.planHash ?? null,
+    expectedPlanHash: expected,
+    inSync: s?.planHash === expected && !s.error,
+    reportedAt: s?.reportedAt ?? null,
+    error: s?.error ?? null,
+    ...(s?.backend ? { backend: s.backend } : {}),
+  };
+}

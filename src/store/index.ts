@@ -1,0 +1,3 @@
+export { openSqliteStore, Gone, type SqliteStoreOptions } from "./sqlite.js";
+export { RESOURCE_KINDS, keyText, sameKey } from "./types.js";
+export type { Store, ResourceKey, ResourceKind, StoredResource, StoreEvent, EventType, Snapshot, CommitResult, NodeStatus, Manifest } from "./types.js";
