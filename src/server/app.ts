@@ -2,7 +2,7 @@
 // text and parsed by moat (so syntax errors name line and column), one log line per request, no tokens
 // in logs. buildServer only builds; listen.ts binds it to an address.
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { BadRequest, MoatError, NotFound } from "../errors/index.js";
 import { checkAnswer, matrixAnswer, nodePlan } from "../service/index.js";
 import type { Store } from "../store/index.js";
@@ -36,7 +36,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   const app = Fastify({
     ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key, ...(opts.https.ca ? { ca: opts.https.ca, requestCert: true, rejectUnauthorized: true } : {}) } } : {}),
     logger: logger === false ? false : { level: logger.level ?? "info", ...(logger.stream ? { stream: logger.stream } : {}), redact: ["req.headers.authorization"] },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     bodyLimit: opts.maxBody ?? 4 * 1024 * 1024,
   }) as unknown as FastifyInstance;
@@ -54,7 +54,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.addHook("onResponse", async (req, reply) => {
     const route = req.routeOptions.url ?? "unmatched";
     metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
-    req.log.info({ reqId: req.id, method: req.method, route, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), who: req.principal?.name }, "request");
+    req.log.info({ method: req.method, route, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), who: req.principal?.name }, "request");
   });
 
   const text = (body: unknown) => (typeof body === "string" ? body : undefined);
@@ -68,13 +68,17 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.get("/openapi.json", async () => openApiDocument());
   app.get("/metrics", { config: { roles: READERS } }, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  app.post("/v1/apply", { config: { roles: ADMIN } }, async (req) => state.apply(manifestsOf(text(req.body) ?? "")));
+  app.post("/v1/apply", { config: { roles: ADMIN } }, async (req) => state.apply(manifestsOf(text(req.body) ?? "", req.headers["content-type"])));
   app.post("/v1/delete", { config: { roles: ADMIN } }, async (req) => {
-    const docs = manifestsOf(text(req.body) ?? "").docs;
+    const docs = manifestsOf(text(req.body) ?? "", req.headers["content-type"]).docs;
     if (!docs.length) throw new BadRequest("no objects passed to delete");
     return state.remove(docs.map((d) => manifestKeyOrThrow(d.doc)), { missingOk: true });
   });
 
+  app.get("/v1/resources", { config: { roles: READERS } }, async () => {
+    const view = await state.view();
+    return { revision: view.revision, items: view.resources.map(present) };
+  });
   app.get("/v1/:kind", { config: { roles: READERS } }, async (req) => {
     const kind = kindOfPlural((req.params as { kind: string }).kind);
     const view = await state.view();
@@ -94,11 +98,11 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   });
 
   app.post("/v1/check", { config: { roles: READERS } }, async (req) => {
-    const body = objectOf(text(req.body), checkRequestSchema);
+    const body = objectOf(text(req.body), req.headers["content-type"], checkRequestSchema);
     return checkAnswer((await state.view()).model, body);
   });
   app.post("/v1/matrix", { config: { roles: READERS } }, async (req) => {
-    const body = objectOf(text(req.body), matrixRequestSchema);
+    const body = objectOf(text(req.body), req.headers["content-type"], matrixRequestSchema);
     return matrixAnswer((await state.view()).model, body.ports);
   });
 
@@ -111,7 +115,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.put("/v1/nodes/:node/status", { config: { roles: ["admin", "agent"] } }, async (req) => {
     const node = (req.params as { node: string }).node;
     requireNodeAccess(req, node);
-    const body = objectOf(text(req.body), nodeStatusSchema);
+    const body = objectOf(text(req.body), req.headers["content-type"], nodeStatusSchema);
     await opts.store.putNodeStatus({ node, revision: body.revision, planHash: body.planHash, error: body.error, reportedAt: new Date().toISOString(), ...(body.backend ? { backend: body.backend } : {}) });
     return { ok: true };
   });

@@ -46,6 +46,7 @@ export function openApiDocument(): object {
       "/metrics": { get: { summary: "Prometheus text format", security: secured, responses: { 200: { description: "metrics", content: { "text/plain": { schema: { type: "string" } } } }, ...errors(401, 403) } } },
       "/v1/apply": { post: { summary: "store manifests (moat's, or Kubernetes Namespace/Pod/NetworkPolicy) as one transaction", security: secured, requestBody: body({ type: "array", items: anyManifest }), responses: { 200: ok("revision, created, updated, unchanged"), ...errors(400, 401, 403, 409, 413, 415, 422) } } },
       "/v1/delete": { post: { summary: "delete the resources the manifests name, as one transaction", security: secured, requestBody: body({ type: "array", items: anyManifest }), responses: { 200: ok("revision and what was deleted"), ...errors(400, 401, 403, 409, 415, 422) } } },
+      "/v1/resources": { get: { summary: "every resource of every kind, at one revision (what an agent lists before it watches)", security: secured, responses: { 200: ok("revision and items"), ...errors(401, 403) } } },
       "/v1/{kind}": { get: { summary: "list resources of a kind", security: secured, parameters: [kindParam, nsParam], responses: { 200: ok("revision and items"), ...errors(401, 403, 404) } } },
       "/v1/{kind}/{name}": {
         get: { summary: "one resource", security: secured, parameters: [kindParam, { name: "name", in: "path", required: true, schema: { type: "string" } }, nsParam], responses: { 200: ok("the resource", anyManifest), ...errors(401, 403, 404) } },

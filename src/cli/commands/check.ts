@@ -1,22 +1,25 @@
 import { checkAnswer } from "../../service/index.js";
-import { withFiles, type RegisterCommand } from "../context.js";
+import { api } from "../../client/index.js";
+import { requireFiles, withOptionalFiles, type RegisterCommand } from "../context.js";
+import { clientOf, withServer, type ServerFlags } from "../online.js";
 import { EXIT } from "../errors.js";
 import { parseOutput, parsePort, parseProtocol } from "../options.js";
 import { readModel } from "../read-model.js";
 
 export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
-  withFiles(program.command("check").description("is a new connection from one workload or address to another allowed, and why"))
+  withServer(withOptionalFiles(program.command("check").description("is a new connection from one workload or address to another allowed, and why")))
     .requiredOption("--from <name|ip>", "source workload (name or namespace/name) or IP address")
     .requiredOption("--to <name|ip>", "destination workload or IP address")
     .option("--port <n>", "destination port")
     .option("--protocol <p>", "TCP, UDP, SCTP or ICMP", "TCP")
     .option("-o, --output <format>", "text or json", "text")
-    .action(async (opts: { filename: string[]; from: string; to: string; port?: string; protocol: string; output: string }) => {
+    .action(async (opts: ServerFlags & { filename: string[]; from: string; to: string; port?: string; protocol: string; output: string }) => {
       const output = parseOutput(opts.output, ["text", "json"] as const);
       const protocol = parseProtocol(opts.protocol);
       const port = opts.port === undefined ? undefined : parsePort(opts.port);
-      const model = await readModel(io, opts.filename);
-      const v = checkAnswer(model, { from: opts.from, to: opts.to, protocol, ...(port !== undefined ? { port } : {}) });
+      const req = { from: opts.from, to: opts.to, protocol, ...(port !== undefined ? { port } : {}) };
+      const client = clientOf(opts);
+      const v = client ? await api.check(client, req) : checkAnswer(await readModel(io, requireFiles(opts.filename)), req);
       io.out(output === "json" ? JSON.stringify(v, null, 2) : v.reason);
       setExit(v.allowed ? EXIT.ok : EXIT.denied);
     });

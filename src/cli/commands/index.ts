@@ -7,6 +7,7 @@ import { registerExport } from "./export.js";
 import { registerImport } from "./import.js";
 import { registerMatrix } from "./matrix.js";
 import { registerPolicy } from "./policy.js";
+import { registerResources } from "./resources.js";
 import { registerServer } from "./server.js";
 import { registerValidate } from "./validate.js";
 
@@ -19,5 +20,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerExport,
   registerImport,
   registerPolicy,
+  registerResources,
   registerServer,
 ];
