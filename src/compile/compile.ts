@@ -1,6 +1,6 @@
 // compile(model, node): the Plan that enforces the model on one node.
 //
-// Shape of the rules (all chains are moat's own; the hook jumps to "fwd" from position 1 of FORWARD):
+// Shape of the rules (all chains are moat's own; the forward hook enters "fwd" before other filters):
 //   fwd        replies pass, invalid packets drop, spoofed sources drop (spoof); then a packet from a
 //              local workload goes to "eg", one to a local workload to "in". Other traffic is not moat's.
 //   eg         jumps, in policy order, to the chain of each egress policy that selects the source (pe-*).
@@ -36,8 +36,8 @@ export function compile(model: Model, node: string): Plan {
   const bridgeOf = new Map(model.networks.map((n) => [n.name, n.bridge]));
 
   const withIf = local.filter((w) => w.interface);
-  const localAddr = sets.add("l", `addr/${node}`, "net", `workloads on node ${node}`, workloadMembers(local));
-  const boundAddr = sets.add("l", `bound/${node}`, "net", `workloads on node ${node} with an interface`, workloadMembers(withIf));
+  const localAddr = sets.add("l", `addr/${node}`, "address", `workloads on node ${node}`, workloadMembers(local));
+  const boundAddr = sets.add("l", `bound/${node}`, "address", `workloads on node ${node} with an interface`, workloadMembers(withIf));
 
   const selectedCache = new Map<Policy, Workload[]>();
   const selected = (p: Policy) => {
@@ -46,7 +46,7 @@ export function compile(model: Model, node: string): Plan {
     return ws;
   };
   const selectorSet = (p: Policy) =>
-    sets.add("s", JSON.stringify({ selector: printSelector(p.selector.tree), namespace: p.namespace ?? null }), "net", `policy ${p.id} selects ${p.selector.text}`, workloadMembers(selected(p)));
+    sets.add("s", JSON.stringify({ selector: printSelector(p.selector.tree), namespace: p.namespace ?? null }), "address", `policy ${p.id} selects ${p.selector.text}`, workloadMembers(selected(p)));
   const union = (ps: Policy[]): Members => {
     const all = new Set(ps.flatMap(selected));
     return workloadMembers(model.workloads.filter((w) => all.has(w)));
@@ -99,7 +99,7 @@ export function compile(model: Model, node: string): Plan {
   };
   const dispatch = (stage: "egress" | "ingress", policies: Policy[], chains: Chain[]): PlanRule[] => {
     const dir = stage === "egress" ? src : dst;
-    const selectedBySome = sets.add("u", unionKey(stage, policies), "net", `workloads some ${stage} policy selects`, union(policies));
+    const selectedBySome = sets.add("u", unionKey(stage, policies), "address", `workloads some ${stage} policy selects`, union(policies));
     return [
       ...policies.map((p, i): PlanRule => ({ match: { sets: [dir(selectorSet(p))] }, verdict: { kind: "jump", chain: chains[i]!.name }, comment: `policy ${p.id}` })),
       { match: { sets: [dir(selectedBySome)] }, verdict: DENY, comment: `${stage} policies apply and none decided` },
@@ -119,7 +119,7 @@ export function compile(model: Model, node: string): Plan {
   // By name, so that the order of the files does not change the rules.
   for (const n of [...model.networks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (n.isolation === "none") continue;
-    const members = sets.add("n", n.name, "net", `workloads of network ${n.name}`, workloadMembers(model.workloads.filter((w) => w.network === n.name)));
+    const members = sets.add("n", n.name, "address", `workloads of network ${n.name}`, workloadMembers(model.workloads.filter((w) => w.network === n.name)));
     const comment = `network ${n.name} isolation ${n.isolation}`;
     const match = n.isolation === "network" ? { sets: [dst(members), { ...src(members), negate: true }] } : { sets: [dst(members)] };
     inDefault.rules.push({ match, verdict: DENY, comment });
@@ -141,7 +141,7 @@ export function compile(model: Model, node: string): Plan {
     node,
     sets: sets.all(),
     chains: [fwd, spoof, eg, ...egressChains, afterEg, inChain, ...ingressChains, inDefault, deny],
-    hooks: [{ builtin: "FORWARD", chain: "fwd" }],
+    hooks: [{ hook: "forward", chain: "fwd" }],
     bridged: local.some((w) => bridgeOf.get(w.network)),
   };
 }

@@ -2,3 +2,4 @@ export { compile } from "./compile.js";
 export { L4 } from "./rules.js";
 export { shortHash } from "./names.js";
 export type * from "./plan.js";
+export { memberText } from "./sets.js";

@@ -1,8 +1,15 @@
 // The backend-neutral Plan of one node: address sets, chains of rules with provenance, and the hook.
 // Renderers print it (src/render); the simulator walks it (src/simulate); nothing here runs anything.
 
-/** Which ipset type a set is: addresses, addresses with an interface, addresses with a port. */
-export type SetKind = "net" | "net-iface" | "net-port";
+/** What a set's members are: address prefixes, or address prefixes with a protocol and port. */
+export type SetKind = "address" | "address-port";
+
+/** One member: a prefix (hosts are /32 or /128; /0 is allowed), with a protocol and port for address-port. */
+export interface SetMember {
+  cidr: string;
+  protocol?: L4Protocol;
+  port?: number;
+}
 
 export interface PlanSet {
   /** Family-free base name ("moat-s0123456789"); backends add their family suffix. */
@@ -10,16 +17,16 @@ export interface PlanSet {
   kind: SetKind;
   /** What the set stands for, for people (a selector, a network, a CIDR list). */
   comment: string;
-  /** Members in ipset syntax, sorted: "10.0.0.0/8", "10.0.0.1/32,veth1", "10.0.0.1/32,tcp:80". */
-  v4: string[];
-  v6: string[];
+  /** Members of each family, without duplicates, sorted by memberText. */
+  v4: SetMember[];
+  v6: SetMember[];
 }
 
 export type Direction = "src" | "dst";
 
 export interface SetMatch {
   set: string;
-  /** One direction per dimension of the set: ["dst"] for net, ["src","src"] for net-iface. */
+  /** One direction per dimension of the set: ["dst"] for address, ["dst","dst"] for address-port. */
   dirs: Direction[];
   negate?: boolean;
 }
@@ -28,18 +35,18 @@ export type L4Protocol = "tcp" | "udp" | "sctp" | "icmp";
 export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID";
 
 export interface Match {
-  /** Source address, a host prefix (iptables -s); the rule belongs to that address's family. */
+  /** Source address, a host prefix; the rule belongs to that address's family. */
   srcAddr?: string;
-  /** The interface the packet came in on (iptables -i). */
+  /** The interface the packet came in on. */
   inInterface?: string;
-  /** The bridge port the packet came in on (-m physdev --physdev-in). */
+  /** The bridge port the packet came in on (bridge mode, with br_netfilter). */
   physdevIn?: string;
   /** Only for this address family (the rule is left out of the other family's rules). */
   family?: 4 | 6;
   protocol?: L4Protocol;
   /** ICMPv6 type number (with protocol icmp, family 6). */
   icmpv6Type?: number;
-  /** Destination port ranges; rendered as one multiport match (at most 15 ports, a range counts 2). */
+  /** Destination port ranges, any of which matches (backends split them as their matches need). */
   dports?: { start: number; end: number }[];
   sets?: SetMatch[];
   ctstate?: CtState[];
@@ -76,8 +83,8 @@ export interface Chain {
 }
 
 export interface Hook {
-  /** The built-in chain of the filter table that jumps to moat, at position 1. */
-  builtin: "FORWARD";
+  /** Where in the packet path moat's entry chain is attached: forwarded packets, before other filters. */
+  hook: "forward";
   chain: string;
 }
 

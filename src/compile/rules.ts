@@ -1,5 +1,5 @@
-// One policy rule to the Plan rules that enforce it. A rule expands into several only where iptables
-// needs alternatives: more ports than one multiport match holds, named ports, and sameLabels groups.
+// One policy rule to the Plan rules that enforce it. A rule expands into several only where it has
+// alternatives: port ranges beside named ports, and sameLabels groups.
 import { printSelector, type Model, type Peer, type Protocol, type Rule, type Workload } from "../model/index.js";
 import { lookup } from "../policy/index.js";
 import { cidrMembers, hostText, workloadMembers, type SetBook } from "./sets.js";
@@ -7,7 +7,6 @@ import type { Direction, L4Protocol, Match, SetMatch } from "./plan.js";
 
 /** moat protocol names as netfilter spells them. */
 export const L4: Record<Protocol, L4Protocol> = { TCP: "tcp", UDP: "udp", SCTP: "sctp", ICMP: "icmp" };
-const MULTIPORT_SLOTS = 15;
 
 export interface RuleContext {
   model: Model;
@@ -35,38 +34,20 @@ export function ruleMatches(ctx: RuleContext, rule: Rule): Match[] {
 
 function portMatches(ctx: RuleContext, rule: Rule): Pick<Match, "dports" | "sets">[] {
   const ranges = rule.ports!.flatMap((p) => (p.kind === "range" ? [{ start: p.start, end: p.end }] : []));
-  const out: Pick<Match, "dports" | "sets">[] = chunkPorts(ranges).map((dports) => ({ dports }));
+  const out: Pick<Match, "dports" | "sets">[] = ranges.length ? [{ dports: ranges }] : [];
   for (const p of rule.ports!) {
     if (p.kind !== "named") continue;
     const protocol = rule.protocol!;
     const members = ctx.model.workloads.flatMap((w) =>
-      w.ports.filter((np) => np.name === p.name && np.protocol === protocol).flatMap((np) => w.ips.map((ip) => ({ family: ip.family, text: `${hostText(ip)},${L4[protocol]}:${np.port}` }))),
+      w.ports.filter((np) => np.name === p.name && np.protocol === protocol).flatMap((np) => w.ips.map((ip) => ({ family: ip.family, member: { cidr: hostText(ip), protocol: L4[protocol], port: np.port } }))),
     );
-    const set = ctx.sets.add("p", `${p.name}/${protocol}`, "net-port", `named port ${p.name}/${protocol}`, {
-      v4: members.filter((m) => m.family === 4).map((m) => m.text),
-      v6: members.filter((m) => m.family === 6).map((m) => m.text),
+    const set = ctx.sets.add("p", `${p.name}/${protocol}`, "address-port", `named port ${p.name}/${protocol}`, {
+      v4: members.filter((m) => m.family === 4).map((m) => m.member),
+      v6: members.filter((m) => m.family === 6).map((m) => m.member),
     });
     out.push({ sets: [{ set, dirs: ["dst", "dst"] }] });
   }
   return out;
-}
-
-function chunkPorts(ranges: { start: number; end: number }[]): { start: number; end: number }[][] {
-  const chunks: { start: number; end: number }[][] = [];
-  let current: { start: number; end: number }[] = [];
-  let used = 0;
-  for (const r of ranges) {
-    const cost = r.start === r.end ? 1 : 2;
-    if (used + cost > MULTIPORT_SLOTS) {
-      chunks.push(current);
-      current = [];
-      used = 0;
-    }
-    current.push(r);
-    used += cost;
-  }
-  if (current.length) chunks.push(current);
-  return chunks;
 }
 
 /** Workloads that satisfy a peer's workload fields (selector, namespaceSelector, networks). */
@@ -102,18 +83,18 @@ function peerMatches(ctx: RuleContext, peer: Peer): SetMatch[][] {
   const common: SetMatch[] = [];
   if (peer.cidrs) {
     const key = peer.cidrs.map((c) => c.text).sort().join(",");
-    common.push({ set: sets.add("c", key, "net", `cidrs ${key}`, cidrMembers(peer.cidrs)), dirs: [peerDir] });
+    common.push({ set: sets.add("c", key, "address", `cidrs ${key}`, cidrMembers(peer.cidrs)), dirs: [peerDir] });
   }
   if (peer.notCidrs) {
     const key = peer.notCidrs.map((c) => c.text).sort().join(",");
-    common.push({ set: sets.add("c", key, "net", `cidrs ${key}`, cidrMembers(peer.notCidrs)), dirs: [peerDir], negate: true });
+    common.push({ set: sets.add("c", key, "address", `cidrs ${key}`, cidrMembers(peer.notCidrs)), dirs: [peerDir], negate: true });
   }
   const hasWorkloadFields = !!(peer.selector || peer.namespaceSelector || peer.networks);
   const candidates = hasWorkloadFields ? peerWorkloads(model, peer) : model.workloads;
   if (!peer.sameLabels) {
     if (hasWorkloadFields) {
       const members = workloadMembers(candidates);
-      common.push({ set: sets.add("w", peerKey(peer), "net", peerComment(peer), members), dirs: [peerDir] });
+      common.push({ set: sets.add("w", peerKey(peer), "address", peerComment(peer), members), dirs: [peerDir] });
     }
     return [common];
   }
@@ -132,9 +113,9 @@ function peerMatches(ctx: RuleContext, peer: Peer): SetMatch[][] {
   for (const value of [...groups.keys()].sort()) {
     const members = groups.get(value)!;
     const label = keys.map((k, i) => `${k}=${JSON.parse(value)[i]}`).join(",");
-    const subjectSet = sets.add("g", JSON.stringify({ keys, value }), "net", `same labels ${label}`, workloadMembers(members));
+    const subjectSet = sets.add("g", JSON.stringify({ keys, value }), "address", `same labels ${label}`, workloadMembers(members));
     const peerSet = hasWorkloadFields
-      ? sets.add("g", JSON.stringify({ keys, value, peer: peerKey(peer) }), "net", `same labels ${label} and ${peerComment(peer)}`, workloadMembers(members.filter((w) => isCandidate.has(w))))
+      ? sets.add("g", JSON.stringify({ keys, value, peer: peerKey(peer) }), "address", `same labels ${label} and ${peerComment(peer)}`, workloadMembers(members.filter((w) => isCandidate.has(w))))
       : subjectSet;
     alternatives.push([...common, { set: subjectSet, dirs: [subjectDir] }, { set: peerSet, dirs: [peerDir] }]);
   }

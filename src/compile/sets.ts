@@ -2,35 +2,38 @@
 // that a new workload changes members, never names or rules.
 import type { Cidr, Ip, Workload } from "../model/index.js";
 import { setName } from "./names.js";
-import type { PlanSet, SetKind } from "./plan.js";
+import type { PlanSet, SetKind, SetMember } from "./plan.js";
 
 export interface Members {
-  v4: string[];
-  v6: string[];
+  v4: SetMember[];
+  v6: SetMember[];
 }
 
-const byFamily = (items: { family: 4 | 6; text: string }[]): Members => ({
-  v4: items.filter((i) => i.family === 4).map((i) => i.text),
-  v6: items.filter((i) => i.family === 6).map((i) => i.text),
+const byFamily = (items: { family: 4 | 6; member: SetMember }[]): Members => ({
+  v4: items.filter((i) => i.family === 4).map((i) => i.member),
+  v6: items.filter((i) => i.family === 6).map((i) => i.member),
 });
 
 export const hostText = (ip: Ip) => `${ip.text}/${ip.family === 4 ? 32 : 128}`;
 
+/** A member as one line of text ("10.0.0.1/32", "10.0.0.1/32,tcp:80"): its identity and sort key. */
+export const memberText = (m: SetMember) => (m.protocol ? `${m.cidr},${m.protocol}:${m.port}` : m.cidr);
+
 export function workloadMembers(workloads: Workload[]): Members {
-  return byFamily(workloads.flatMap((w) => w.ips.map((ip) => ({ family: ip.family, text: hostText(ip) }))));
+  return byFamily(workloads.flatMap((w) => w.ips.map((ip) => ({ family: ip.family, member: { cidr: hostText(ip) } }))));
 }
 
-/** ipset's hash:net refuses a /0, so the whole space is written as its two halves. */
 export function cidrMembers(cidrs: Cidr[]): Members {
-  return byFamily(
-    cidrs.flatMap((c) => {
-      if (c.prefix > 0) return [{ family: c.family, text: c.text }];
-      return c.family === 4
-        ? [{ family: 4 as const, text: "0.0.0.0/1" }, { family: 4 as const, text: "128.0.0.0/1" }]
-        : [{ family: 6 as const, text: "::/1" }, { family: 6 as const, text: "8000::/1" }];
-    }),
-  );
+  return byFamily(cidrs.map((c) => ({ family: c.family, member: { cidr: c.text } })));
 }
+
+function normalized(list: SetMember[]): SetMember[] {
+  const byText = new Map<string, SetMember>();
+  for (const m of list) byText.set(memberText(m), m);
+  return [...byText.keys()].sort().map((k) => byText.get(k)!);
+}
+
+const sameMembers = (a: SetMember[], b: SetMember[]) => a.length === b.length && a.every((m, i) => memberText(m) === memberText(b[i]!));
 
 export class SetBook {
   private readonly sets = new Map<string, PlanSet>();
@@ -39,9 +42,9 @@ export class SetBook {
   add(tag: string, key: string, kind: SetKind, comment: string, members: Members): string {
     const name = setName(tag, key);
     const existing = this.sets.get(name);
-    const sorted = { v4: [...new Set(members.v4)].sort(), v6: [...new Set(members.v6)].sort() };
+    const sorted = { v4: normalized(members.v4), v6: normalized(members.v6) };
     if (existing) {
-      if (existing.kind !== kind || existing.v4.join() !== sorted.v4.join() || existing.v6.join() !== sorted.v6.join()) {
+      if (existing.kind !== kind || !sameMembers(existing.v4, sorted.v4) || !sameMembers(existing.v6, sorted.v6)) {
         throw new Error(`set name collision for ${name}: ${existing.comment} vs ${comment}`);
       }
       return name;

@@ -1,5 +1,14 @@
-export { applyPlan, planHash, rulesHash, type ApplyReport, type ApplyOptions } from "./apply.js";
-export { resetDataplane } from "./reset.js";
-export { readStatus, type DataplaneStatus } from "./status.js";
-export { detectFlavor, toolsFor, type Flavor } from "./flavor.js";
+export { applyPlan, resetDataplane, readStatus, verifyApplied, DEFAULT_BACKEND, type BackendChoice, type DataplaneOptions } from "./dataplane.js";
+export { planHash, rulesHash } from "./hash.js";
+export type { ApplyReport, ApplyOptions, DataplaneStatus, Difference, DifferenceKind, ReadBack, ResetReport, Dataplane, HookView, Timings } from "./types.js";
+export { compareWithRecord, loadRecord, type AppliedRecord } from "./record.js";
+export { lockNamespace, withNamespaceLock, lockPath, LockTimeout, type LockOptions, type NamespaceLock } from "./lock.js";
+export { namespaceId } from "./namespace.js";
+export { detectFlavor, existingTables, toolsFor, type Flavor } from "./flavor.js";
+export { iptablesDataplane } from "./iptables/index.js";
+export { parseSave, parseIpsetSave, isMoatJump, currentGeneration, readState } from "./iptables/read.js";
+export { nftablesDataplane, nftPresent } from "./nftables/index.js";
+export { parseNftTable } from "./nftables/read.js";
+export { revokeDenied, deniedByPlan, parseConntrack } from "./revoke.js";
+export { DataplaneUnavailable, debianPackage } from "./tools.js";
 export { processRunner, runOk, CommandFailed, type Runner, type RunResult } from "./runner.js";

@@ -1,6 +1,6 @@
 // Address families, bridge ports and anti-spoofing in the Plan.
 import { describe, expect, it } from "vitest";
-import { compile, type Plan, type PlanSet } from "../../src/compile/index.js";
+import { compile, memberText, type Plan, type PlanSet } from "../../src/compile/index.js";
 import { renderChainRules } from "../../src/render/index.js";
 import { model, network, policy, workload } from "../model/manifests.js";
 
@@ -15,11 +15,11 @@ const docs = [
   policy("to-both", { selector: 'app == "both"', ingress: [{ action: "Allow", protocol: "TCP", ports: [80], from: { selector: 'app == "six"' } }] }),
 ];
 
-const setsWith = (plan: Plan, member: RegExp) => plan.sets.filter((s) => [...s.v4, ...s.v6].some((m) => member.test(m)));
-const byComment = (plan: Plan, comment: RegExp): PlanSet => {
-  const found = plan.sets.filter((s) => comment.test(s.comment));
+const setsWith = (plan: Plan, member: RegExp) => plan.sets.filter((s) => [...s.v4, ...s.v6].some((m) => member.test(memberText(m))));
+const byComment = (plan: Plan, comment: RegExp): { v4: string[]; v6: string[] } => {
+  const found: PlanSet[] = plan.sets.filter((s) => comment.test(s.comment));
   expect(found).toHaveLength(1);
-  return found[0]!;
+  return { v4: found[0]!.v4.map(memberText), v6: found[0]!.v6.map(memberText) };
 };
 
 describe("address families", () => {

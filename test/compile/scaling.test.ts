@@ -1,13 +1,13 @@
 // DESIGN.md: rules grow with policies, never with workloads; a new workload changes set members only.
 // The one exception is the anti-spoofing chain: one rule per local workload interface, on its own node.
 import { describe, expect, it } from "vitest";
-import { compile, type Plan } from "../../src/compile/index.js";
+import { compile, memberText, type Plan } from "../../src/compile/index.js";
 import { model } from "../model/manifests.js";
 import { infraDocs, policyDocs, scaledDocs, workloadDocs } from "./fixtures.js";
 
 const withoutSpoof = (p: Plan) => p.chains.filter((c) => c.name !== "spoof");
 const shape = (p: Plan) => ({ chains: withoutSpoof(p), hooks: p.hooks, bridged: p.bridged, sets: p.sets.map((s) => [s.name, s.kind, s.comment]) });
-const members = (p: Plan) => Object.fromEntries(p.sets.map((s) => [s.name, [...s.v4, ...s.v6]]));
+const members = (p: Plan) => Object.fromEntries(p.sets.map((s) => [s.name, [...s.v4, ...s.v6].map(memberText)]));
 
 describe("compile scales with policies, not workloads", () => {
   it.each([6, 30])("N = %i and 10N workloads give the same chains, rules and sets; only members differ", (n) => {

@@ -1,4 +1,5 @@
 // Models for the dataplane tests, and views of the fake kernel that the assertions compare.
+import "../support/state-dirs.js";
 import { compile, type Plan } from "../../src/compile/index.js";
 import { rulesHash } from "../../src/dataplane/index.js";
 import { hookRule, renderChainRules, renderSets, type Family, type Generation } from "../../src/render/index.js";

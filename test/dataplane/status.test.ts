@@ -8,14 +8,17 @@ describe("readStatus", () => {
   it("reports nothing applied on a host without moat", async () => {
     const k = new FakeKernel();
     plantForeign(k, "nft");
-    expect(await readStatus(k)).toEqual({ flavor: "nft", applied: false, hookAtTop: false, chains: 0, rules: 0, sets: 0, setMembers: 0 });
+    expect(await readStatus(k)).toEqual({ backend: "iptables", flavor: "nft", applied: false, hookAtTop: false, chains: 0, rules: 0, sets: 0, setMembers: 0, agrees: true, differences: [] });
   });
 
   it("reports the applied plan, its generation and counts, and whether the hook is still first", async () => {
     const k = new FakeKernel();
     await applyPlan(k, planA);
     const sets = renderSets(planA);
-    expect(await readStatus(k)).toEqual({
+    expect(await readStatus(k)).toMatchObject({
+      backend: "iptables",
+      agrees: true,
+      differences: [],
       flavor: "nft",
       applied: true,
       generation: "a",

@@ -1,5 +1,6 @@
 // Shared steps of the kernel tests: build a lab from a model, enforce the model on every node with the
 // real runner, and compare real connections with decide.
+import "../support/state-dirs.js";
 import { readFileSync } from "node:fs";
 import { compile } from "../../src/compile/index.js";
 import { applyPlan, type ApplyReport } from "../../src/dataplane/index.js";

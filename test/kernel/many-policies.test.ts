@@ -45,7 +45,7 @@ describe("60 policies on every workload (kernel)", () => {
       const expected = allPairs(model, [{ port: 80, protocol: "TCP" }, { port: 81, protocol: "TCP" }]);
       expect(expected.filter((e) => e.allowed).map((e) => `${e.from}->${e.to}:${e.port}`)).toEqual(["client->10.95.0.2:80"]);
       expect(await disagreements(lab, expected)).toEqual([]);
-      await resetDataplane(runner, flavor);
+      await resetDataplane(runner);
     });
   });
 });

@@ -135,6 +135,16 @@ export class FakeKernel implements Runner {
     nft: { 4: emptyTable(), 6: emptyTable() },
   };
   private readonly sets = new Map<string, FakeSet>();
+  /** Which filter tables exist: iptables-legacy-save and -restore load the legacy one, as the real ones do. */
+  readonly tablesExist: Record<FakeFlavor, Set<FakeFamily>> = { legacy: new Set(), nft: new Set() };
+  readonly nft = new FakeNft();
+  /** The inode of this fake's network namespace, as readlink /proc/self/ns/net shows it. */
+  readonly netnsInode = String(4026530000 + Math.floor(Math.random() * 1_000_000_000));
+  /** Tools that are not installed (spawn fails with ENOENT), and whether moat runs without root. */
+  readonly missing = new Set<string>();
+  notRoot = false;
+  /** Tracked connections, as conntrack -L prints them (one line each). */
+  conntrack: string[] = [];
   private readonly failures: FailSpec[] = [];
   private readonly bridge: NonNullable<FakeKernelOptions["bridge"]>;
 
@@ -171,6 +181,7 @@ export class FakeKernel implements Runner {
 
   /** Sets up state as another program would (not recorded); throws when the text is refused. */
   plant(flavor: FakeFlavor, family: FakeFamily, restoreText: string): void {
+    this.tablesExist[flavor].add(family);
     const r = this.iptablesRestore(flavor, family, "plant", ["--noflush"], restoreText);
     if (r.code !== 0) throw new Error(r.stderr);
   }
@@ -199,10 +210,24 @@ export class FakeKernel implements Runner {
   }
 
   private dispatch(cmd: string, args: string[], input: string, fail?: FailSpec): RunResult {
+    if (this.missing.has(cmd)) return { code: 127, stdout: "", stderr: `spawn ${cmd} ENOENT` };
+    if (this.notRoot && cmd !== "readlink" && cmd !== "cat") {
+      if (cmd === "nft") return { code: 1, stdout: "", stderr: "Error: Could not process rule: Operation not permitted\n" };
+      if (cmd === "ipset") return { code: 1, stdout: "", stderr: "ipset v7.19: Kernel error received: Operation not permitted\n" };
+      return { code: 4, stdout: "", stderr: `${cmd} v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)\n` };
+    }
+    const list = /^(ip6?)tables-(legacy|nft)$/.exec(cmd);
+    if (list && args.join(" ").replace(/^-w \d+ /, "") === "-S FORWARD") {
+      const family: FakeFamily = list[1] === "ip6" ? 6 : 4;
+      if (list[2] === "legacy") this.tablesExist.legacy.add(family);
+      const t = this.tables[list[2] as FakeFlavor][family];
+      return { code: 0, stdout: [`-P FORWARD ${t.policies.get("FORWARD")}`, ...t.chains.get("FORWARD")!.map((r) => `-A FORWARD ${r.text}`.trimEnd())].join("\n") + "\n", stderr: "" };
+    }
     const tool = /^(ip6?)tables-(legacy|nft)-(save|restore)$/.exec(cmd);
     if (tool) {
       const family: FakeFamily = tool[1] === "ip6" ? 6 : 4;
       const flavor = tool[2] as FakeFlavor;
+      if (flavor === "legacy" || tool[3] === "restore") this.tablesExist[flavor].add(family);
       if (fail && !fail.line) return { code: 1, stdout: "", stderr: `${fail.message ?? "injected failure"}\n` };
       if (tool[3] === "save") {
         if (args.length && !(args.length === 2 && args[0] === "-t" && args[1] === "filter")) return { code: 2, stdout: "", stderr: `${cmd}: unknown arguments ${args.join(" ")}\n` };
@@ -216,7 +241,19 @@ export class FakeKernel implements Runner {
         if (args.join(" ") !== "--version") return { code: 2, stdout: "", stderr: "fake: only iptables --version is modelled\n" };
         return this.version === undefined ? { code: 127, stdout: "", stderr: "spawn iptables ENOENT" } : { code: 0, stdout: `${this.version}\n`, stderr: "" };
       case "ipset":
+        if (args.join(" ") === "list -n") return { code: 0, stdout: [...this.sets.keys()].map((n) => `${n}\n`).join(""), stderr: "" };
         return this.ipset(args, input, fail);
+      case "readlink":
+        return args[0] === "/proc/self/ns/net" ? { code: 0, stdout: `net:[${this.netnsInode}]\n`, stderr: "" } : { code: 1, stdout: "", stderr: "" };
+      case "cat": {
+        const m = /^\/proc\/net\/(ip6?)_tables_names$/.exec(args[0] ?? "");
+        if (!m) return { code: 1, stdout: "", stderr: `cat: ${args[0]}: No such file or directory\n` };
+        return { code: 0, stdout: this.tablesExist.legacy.has(m[1] === "ip6" ? 6 : 4) ? "filter\n" : "", stderr: "" };
+      }
+      case "nft":
+        return this.nft.run(args, input, [...this.tablesExist.nft]);
+      case "conntrack":
+        return this.runConntrack(args);
       case "sysctl":
         return this.runSysctl(args);
       case "modprobe":
@@ -227,6 +264,22 @@ export class FakeKernel implements Runner {
       default:
         return { code: 127, stdout: "", stderr: `spawn ${cmd} ENOENT` };
     }
+  }
+
+  private runConntrack(args: string[]): RunResult {
+    const family = args.includes("ipv6") ? "ipv6" : "ipv4";
+    const ofFamily = (l: string) => (family === "ipv6") === / src=[0-9a-f:]*:/.test(l);
+    if (args[0] === "-L") return { code: 0, stdout: this.conntrack.filter(ofFamily).join("\n") + "\n", stderr: "" };
+    if (args[0] === "-D") {
+      const want = (flag: string) => args[args.indexOf(flag) + 1];
+      const keep = (l: string) =>
+        !ofFamily(l) || !l.startsWith(want("-p")!) || !l.includes(` src=${want("-s")} dst=${want("-d")} `) || (args.includes("--dport") && !l.includes(` sport=${want("--sport")} dport=${want("--dport")} `));
+      const before = this.conntrack.length;
+      this.conntrack = this.conntrack.filter(keep);
+      const n = before - this.conntrack.length;
+      return { code: n ? 0 : 1, stdout: "", stderr: `conntrack v1.4.7 (conntrack-tools): ${n} flow entries have been deleted.\n` };
+    }
+    return { code: 2, stdout: "", stderr: "fake: conntrack command not modelled\n" };
   }
 
   private runSysctl(args: string[]): RunResult {
@@ -648,4 +701,164 @@ function canonicalMember(text: string, set: FakeSet): string {
     return `${address},${m[1] ?? "tcp"}:${m[2]}`;
   }
   return address;
+}
+
+// ---- nftables ----
+//
+// What it models: tables of any family holding sets (declaration lines and elements) and chains (rule
+// lines, kept as given), changed by `nft -f` transactions (all or nothing), and read back by `nft list`.
+// It checks what the kernel would refuse of moat's output: a jump or goto to a chain or a lookup of a set
+// that does not exist, an element that is not of its set's type, deleting a table or element that is
+// not there, an unterminated block. Whether a rule's syntax is right is the real `nft -c`'s job: the
+// render tests run it where nft exists.
+
+interface NftSetState {
+  decl: string[];
+  elements: Set<string>;
+}
+
+interface NftTableState {
+  sets: Map<string, NftSetState>;
+  chains: Map<string, string[]>;
+}
+
+class NftError extends Error {}
+
+const cloneNft = (t: Map<string, NftTableState>) =>
+  new Map([...t].map(([k, v]) => [k, { sets: new Map([...v.sets].map(([n, s]) => [n, { decl: [...s.decl], elements: new Set(s.elements) }])), chains: new Map([...v.chains].map(([n, r]) => [n, [...r]])) }]));
+
+function checkElement(set: NftSetState, element: string, name: string): void {
+  const type = set.decl.find((d) => d.startsWith("type "))?.slice(5) ?? "";
+  const parts = element.split(" . ");
+  const types = type.split(" . ");
+  if (parts.length !== types.length) throw new NftError(`Error: element ${element} does not match the type of set ${name} (${type})`);
+  types.forEach((t, i) => {
+    const v = parts[i]!;
+    const ok =
+      t === "ipv4_addr" ? /^[\d.]+(\/\d+)?$/.test(v) && ipaddr.IPv4.isValid(v.split("/")[0]!) :
+      t === "ipv6_addr" ? v.includes(":") && ipaddr.IPv6.isValid(v.split("/")[0]!) :
+      t === "ifname" ? /^"[^"]{1,15}"$/.test(v) :
+      t === "inet_proto" ? /^(tcp|udp|sctp|icmp|ipv6-icmp)$/.test(v) :
+      t === "inet_service" ? /^\d+$/.test(v) && Number(v) < 65536 : false;
+    if (!ok) throw new NftError(`Error: Could not resolve ${v} as ${t} in set ${name}`);
+    if (v.includes("/") && !set.decl.includes("flags interval")) throw new NftError(`Error: You must add 'flags interval' to set ${name} to hold the prefix ${v}`);
+  });
+}
+
+export class FakeNft {
+  tables = new Map<string, NftTableState>();
+
+  run(args: string[], input: string, iptablesNft: FakeFamily[]): RunResult {
+    const ok = (stdout = ""): RunResult => ({ code: 0, stdout, stderr: "" });
+    const missing = (what: string): RunResult => ({ code: 1, stdout: "", stderr: `Error: No such file or directory\n${what}\n` });
+    const terse = args[0] === "-t";
+    const a = terse ? args.slice(1) : args;
+    const line = a.join(" ");
+    if (line === "-f -" || line === "-c -f -") return this.transaction(input, a[0] === "-c");
+    if (a[0] === "list" && a[1] === "tables") {
+      const names = [...(a[2] && a[2] !== "ip" && a[2] !== "ip6" ? [] : iptablesNft.map((f) => `table ${f === 4 ? "ip" : "ip6"} filter`)), ...[...this.tables.keys()].filter((k) => !a[2] || k.startsWith(`${a[2]} `)).map((k) => `table ${k}`)];
+      return ok(names.map((n) => `${n}\n`).join(""));
+    }
+    if (a[0] === "list" && a[1] === "table") {
+      const t = this.tables.get(`${a[2]} ${a[3]}`);
+      return t ? ok(this.print(`${a[2]} ${a[3]}`, t, terse)) : missing(line);
+    }
+    if (a[0] === "list" && a[1] === "chain") {
+      const t = this.tables.get(`${a[2]} ${a[3]}`);
+      const c = t?.chains.get(a[4]!);
+      return c ? ok(`table ${a[2]} ${a[3]} {\n\tchain ${a[4]} {\n${c.map((r) => `\t\t${r}\n`).join("")}\t}\n}\n`) : missing(line);
+    }
+    if (a[0] === "list" && a[1] === "set") {
+      const s = this.tables.get(`${a[2]} ${a[3]}`)?.sets.get(a[4]!);
+      return s ? ok(`table ${a[2]} ${a[3]} {\n${this.printSet(a[4]!, s, false)}}\n`) : missing(line);
+    }
+    if (a[0] === "list" && a[1] === "sets") {
+      return ok([...this.tables].filter(([k]) => !a[2] || k.startsWith(`${a[2]} `)).map(([k, t]) => `table ${k} {\n${[...t.sets].map(([n, s]) => this.printSet(n, s, true)).join("")}}\n`).join(""));
+    }
+    return { code: 1, stdout: "", stderr: `fake: nft ${line} is not modelled\n` };
+  }
+
+  private printSet(name: string, s: NftSetState, terse: boolean): string {
+    const els = [...s.elements].sort().reverse();
+    return `\tset ${name} {\n${s.decl.map((d) => `\t\t${d}\n`).join("")}${!terse && els.length ? `\t\telements = { ${els.join(",\n\t\t\t     ")} }\n` : ""}\t}\n`;
+  }
+
+  print(key: string, t: NftTableState, terse = false): string {
+    return `table ${key} {\n${[...t.sets].map(([n, s]) => this.printSet(n, s, terse)).join("\n")}${[...t.chains].map(([n, rules]) => `\tchain ${n} {\n${rules.map((r) => `\t\t${r}\n`).join("")}\t}\n`).join("\n")}}\n`;
+  }
+
+  /** The whole ruleset as `nft list ruleset` would print it: for byte-identity checks. */
+  ruleset(): string {
+    return [...this.tables].map(([k, t]) => this.print(k, t)).join("");
+  }
+
+  private transaction(input: string, check: boolean): RunResult {
+    const work = cloneNft(this.tables);
+    const lines = input.split("\n");
+    let n = 0;
+    try {
+      for (; n < lines.length; n++) {
+        const l = lines[n]!.trim();
+        if (!l || l.startsWith("#")) continue;
+        let m: RegExpExecArray | null;
+        if ((m = /^(?:add )?table (\w+) ([\w-]+)$/.exec(l))) {
+          if (!work.has(`${m[1]} ${m[2]}`)) work.set(`${m[1]} ${m[2]}`, { sets: new Map(), chains: new Map() });
+        } else if ((m = /^delete table (\w+) ([\w-]+)$/.exec(l))) {
+          if (!work.delete(`${m[1]} ${m[2]}`)) throw new NftError("Error: Could not process rule: No such file or directory");
+        } else if ((m = /^table (\w+) ([\w-]+) \{$/.exec(l))) {
+          const key = `${m[1]} ${m[2]}`;
+          if (!work.has(key)) work.set(key, { sets: new Map(), chains: new Map() });
+          n = this.block(work.get(key)!, lines, n + 1);
+        } else if ((m = /^(add|delete) element (\w+) ([\w-]+) ([\w-]+) \{ (.*) \}$/.exec(l))) {
+          const set = work.get(`${m[2]} ${m[3]}`)?.sets.get(m[4]!);
+          if (!set) throw new NftError(`Error: No such file or directory; did you mean set ‘${m[4]}’?`);
+          for (const e of m[5]!.split(",").map((x) => x.trim())) {
+            checkElement(set, e, m[4]!);
+            if (m[1] === "add") set.elements.add(e);
+            else if (!set.elements.delete(e)) throw new NftError("Error: Could not process rule: No such file or directory");
+          }
+        } else throw new NftError("Error: syntax error (not modelled by the fake)");
+      }
+      for (const [key, t] of work) {
+        for (const [chain, rules] of t.chains) {
+          for (const r of rules) {
+            for (const ref of r.matchAll(/@([\w-]+)/g)) if (!t.sets.has(ref[1]!)) throw new NftError(`Error: Could not process rule: No such file or directory (set ${ref[1]} in chain ${chain} of ${key})`);
+            const target = /\b(?:jump|goto) ([\w-]+)/.exec(r)?.[1];
+            if (target && !t.chains.has(target)) throw new NftError(`Error: Could not process rule: No such file or directory (chain ${target})`);
+          }
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof NftError)) throw e;
+      return { code: 1, stdout: "", stderr: `/dev/stdin:${n + 1}:1-1: ${e.message}\n` };
+    }
+    if (!check) this.tables = work;
+    return { code: 0, stdout: "", stderr: "" };
+  }
+
+  /** Reads `set`/`chain` blocks up to the table's closing brace; returns the index of that line. */
+  private block(t: NftTableState, lines: string[], start: number): number {
+    let i = start;
+    for (; i < lines.length; i++) {
+      const l = lines[i]!.trim();
+      if (!l) continue;
+      if (l === "}") return i;
+      const m = /^(set|chain) ([\w-]+) \{$/.exec(l);
+      if (!m) throw new NftError(`Error: syntax error, unexpected ${l.split(" ")[0]}`);
+      const body: string[] = [];
+      for (i++; i < lines.length && lines[i]!.trim() !== "}"; i++) if (lines[i]!.trim()) body.push(lines[i]!.trim());
+      if (i >= lines.length) throw new NftError("Error: syntax error, unexpected end of file");
+      if (m[1] === "chain") t.chains.set(m[2]!, body);
+      else {
+        const set: NftSetState = { decl: body.filter((b) => !b.startsWith("elements = ")), elements: new Set() };
+        const els = body.find((b) => b.startsWith("elements = "));
+        if (els) for (const e of els.replace(/^elements = \{ /, "").replace(/ \}$/, "").split(",").map((x) => x.trim())) {
+          checkElement(set, e, m[2]!);
+          set.elements.add(e);
+        }
+        t.sets.set(m[2]!, set);
+      }
+    }
+    throw new NftError("Error: syntax error, unexpected end of file");
+  }
 }

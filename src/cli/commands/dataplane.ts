@@ -5,6 +5,8 @@ import { withFiles, type RegisterCommand } from "../context.js";
 import { UsageError } from "../errors.js";
 import { parseOutput } from "../options.js";
 import { readModel } from "../read-model.js";
+import { applyToServer } from "../online-apply.js";
+import { clientOf, withServer, type ServerFlags } from "../online.js";
 
 function parseFlavor(text: string | undefined): Flavor | undefined {
   if (text === undefined || text === "auto") return undefined;
@@ -15,12 +17,15 @@ function parseFlavor(text: string | undefined): Flavor | undefined {
 const flavorOption = "which iptables backend to write to: auto (the one the host's rules are in), legacy or nft";
 
 export const registerDataplane: RegisterCommand = (program, { io }) => {
-  withFiles(program.command("apply").description("enforce the manifests on this host (the network namespace moat runs in)"))
-    .requiredOption("--node <name>", "the node this host is (workloads with this spec.node are local)")
+  withServer(withFiles(program.command("apply").description("enforce the manifests on this host (the network namespace moat runs in), or with --server store them in the server")))
+    .option("--node <name>", "the node this host is (workloads with this spec.node are local); needed without --server")
     .option("--iptables <flavor>", flavorOption, "auto")
     .option("-o, --output <format>", "text or json", "text")
-    .action(async (opts: { filename: string[]; node: string; iptables: string; output: string }) => {
+    .action(async (opts: ServerFlags & { filename: string[]; node: string; iptables: string; output: string }) => {
       const output = parseOutput(opts.output, ["text", "json"] as const);
+      const client = clientOf(opts);
+      if (client) return applyToServer(io, client, opts.filename, output);
+      if (opts.node === undefined) throw new UsageError("--node is required to enforce on this host (or give --server URL to store the manifests in a server)");
       const flavor = parseFlavor(opts.iptables);
       const model = await readModel(io, opts.filename);
       const report = await applyPlan(processRunner(), compile(model, opts.node), flavor ? { flavor } : {});
@@ -40,7 +45,8 @@ export const registerDataplane: RegisterCommand = (program, { io }) => {
     .description("remove everything moat created on this host (its FORWARD jump, chains and sets) and nothing else")
     .option("--iptables <flavor>", flavorOption, "auto")
     .action(async (opts: { iptables: string }) => {
-      const r = await resetDataplane(processRunner(), parseFlavor(opts.iptables));
+      const flavor = parseFlavor(opts.iptables);
+      const r = await resetDataplane(processRunner(), flavor ? { flavor } : {});
       io.out(`removed ${r.chains} chains and ${r.sets} sets`);
     });
 
@@ -51,7 +57,8 @@ export const registerDataplane: RegisterCommand = (program, { io }) => {
     .option("-o, --output <format>", "text or json", "text")
     .action(async (opts: { iptables: string; output: string }) => {
       const output = parseOutput(opts.output, ["text", "json"] as const);
-      const s = await readStatus(processRunner(), parseFlavor(opts.iptables));
+      const flavor = parseFlavor(opts.iptables);
+      const s = await readStatus(processRunner(), flavor ? { flavor } : {});
       if (output === "json") return io.out(JSON.stringify(s, null, 2));
       if (!s.applied) return io.out(`nothing applied (iptables ${s.flavor}); ${s.chains} moat chains, ${s.sets} moat sets present`);
       io.out(

@@ -1,0 +1,13 @@
+import { createHash } from "node:crypto";
+import type { Plan } from "../compile/index.js";
+
+const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 12);
+
+/** A hash of the whole Plan, set members included. */
+export const planHash = (plan: Plan) => hashOf({ chains: plan.chains, sets: plan.sets, hooks: plan.hooks });
+
+/**
+ * A hash of the rules alone, carried in the hook's comment: a workload that comes or goes changes set
+ * members but not this, so it is applied as set updates without touching a rule.
+ */
+export const rulesHash = (plan: Plan) => hashOf({ chains: plan.chains, sets: plan.sets.map((s) => [s.name, s.kind]), hooks: plan.hooks });

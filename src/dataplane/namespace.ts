@@ -1,0 +1,21 @@
+// Which network namespace a runner runs in: the inode of its /proc/self/ns/net, the same number for every
+// process in that namespace, whatever name `ip netns` gave it. Locks and records are keyed by it.
+import type { Runner } from "./runner.js";
+
+const ids = new WeakMap<Runner, Promise<string>>();
+
+export function namespaceId(runner: Runner): Promise<string> {
+  let id = ids.get(runner);
+  if (!id) {
+    id = runner.run("readlink", ["/proc/self/ns/net"]).then((r) => {
+      const inode = /net:\[(\d+)\]/.exec(r.stdout)?.[1];
+      if (r.code !== 0 || !inode) throw new Error(`cannot tell which network namespace this is: readlink /proc/self/ns/net: ${r.stderr.trim() || r.stdout.trim()}`);
+      return inode;
+    });
+    ids.set(runner, id);
+  }
+  return id;
+}
+
+export const stateDir = () => process.env.MOAT_STATE_DIR ?? "/var/lib/moat";
+export const lockDir = () => process.env.MOAT_LOCK_DIR ?? "/run/moat";

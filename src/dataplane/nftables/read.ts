@@ -1,0 +1,64 @@
+// moat's nft table read back: `nft list table inet moat` parsed into the neutral view.
+import { generationOf, NFT_FAMILY, NFT_TABLE, rulesHashOf } from "../../render/index.js";
+import { nftables } from "../../render/index.js";
+import type { ReadBack } from "../types.js";
+
+export interface NftTable {
+  chains: Map<string, string[]>;
+  sets: Map<string, { decl: string[]; elements: string[] }>;
+}
+
+/** Splits an elements list at top-level commas (concatenations hold no commas; quoted names have none). */
+const splitElements = (text: string) =>
+  text
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean);
+
+export function parseNftTable(text: string): NftTable {
+  const chains = new Map<string, string[]>();
+  const sets = new Map<string, { decl: string[]; elements: string[] }>();
+  const lines = text.split("\n").map((l) => l.trim());
+  for (let i = 0; i < lines.length; i++) {
+    const chain = /^chain (\S+) \{$/.exec(lines[i]!);
+    const set = /^(?:set|map) (\S+) \{$/.exec(lines[i]!);
+    if (!chain && !set) continue;
+    const body: string[] = [];
+    for (i++; i < lines.length && lines[i] !== "}"; i++) if (lines[i]) body.push(lines[i]!);
+    if (chain) chains.set(chain[1]!, body);
+    else {
+      const decl: string[] = [];
+      let elements: string[] = [];
+      for (let j = 0; j < body.length; j++) {
+        const l = body[j]!;
+        if (!l.startsWith("elements = {")) {
+          decl.push(l);
+          continue;
+        }
+        let all = l.slice("elements = {".length);
+        while (!all.trimEnd().endsWith("}") && j + 1 < body.length) all += " " + body[++j];
+        elements = splitElements(all.trimEnd().replace(/\}$/, ""));
+      }
+      sets.set(set![1]!, { decl, elements: elements.sort() });
+    }
+  }
+  return { chains, sets };
+}
+
+export function toReadBack(table: NftTable | undefined): ReadBack {
+  if (!table) return { backend: "nftables", hooks: { inet: { position: -1, count: 0 } }, chains: new Map(), sets: new Map() };
+  const base = table.chains.get(nftables.NFT_BASE_CHAIN);
+  const hooked = !!base && base.some((l) => l.startsWith("type filter hook forward"));
+  const jump = base?.find((l) => l.startsWith("jump "));
+  const comment = jump && /comment "([^"]*)"/.exec(jump)?.[1];
+  const hash = comment ? rulesHashOf(comment) : undefined;
+  const position = hooked && jump && base!.filter((l) => !l.startsWith("type ")).indexOf(jump) === 0 ? 0 : hooked && jump ? 1 : -1;
+  return {
+    backend: "nftables",
+    hooks: { inet: { position, count: hooked && jump ? 1 : 0, ...(hooked && jump ? { generation: generationOf("moat-a-fwd")! } : {}), ...(hash ? { rulesHash: hash } : {}) } },
+    chains: new Map([...table.chains].map(([n, l]) => [`${NFT_FAMILY} ${n}`, l])),
+    sets: new Map([...table.sets].map(([n, s]) => [n, s.elements])),
+  };
+}
+
+export const TABLE_ARGS = ["list", "table", NFT_FAMILY, NFT_TABLE];

@@ -1,0 +1,101 @@
+// Plan rules as iptables-restore lines, printed in the form iptables-save prints them back, so that
+// reading the kernel back and comparing is a plain text comparison.
+import type { Match, Plan, PlanRule, SetMatch, Verdict } from "../../compile/index.js";
+import { chainName, familySetName, hookComment, type Family, type Generation } from "../names.js";
+import { escapeText, quote } from "./escape.js";
+
+/** One multiport match holds 15 ports; a range takes two of them. */
+const MULTIPORT_SLOTS = 15;
+
+function chunkPorts(ranges: NonNullable<Match["dports"]>): NonNullable<Match["dports"]>[] {
+  const chunks: NonNullable<Match["dports"]>[] = [];
+  let current: NonNullable<Match["dports"]> = [];
+  let used = 0;
+  for (const r of ranges) {
+    const cost = r.start === r.end ? 1 : 2;
+    if (used + cost > MULTIPORT_SLOTS) {
+      chunks.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(r);
+    used += cost;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
+function setClause(m: SetMatch, family: Family): string {
+  return `-m set ${m.negate ? "! " : ""}--match-set ${familySetName(m.set, family)} ${m.dirs.join(",")}`;
+}
+
+function verdictClause(v: Verdict, family: Family, generation: Generation): string {
+  switch (v.kind) {
+    case "accept":
+      return "-j ACCEPT";
+    case "drop":
+      return "-j DROP";
+    case "return":
+      return "-j RETURN";
+    case "reject":
+      if (v.with === "tcp-reset") return "-j REJECT --reject-with tcp-reset";
+      return family === 4 ? "-j REJECT --reject-with icmp-admin-prohibited" : "-j REJECT --reject-with icmp6-adm-prohibited";
+    case "jump":
+      return `-j ${chainName(generation, v.chain)}`;
+    case "goto":
+      return `-g ${chainName(generation, v.chain)}`;
+    case "log":
+      return `-j LOG --log-prefix ${quote(`${escapeText(v.prefix, 28)} `)}`;
+  }
+}
+
+/** One rule line; its port ranges must fit one multiport match (renderRuleLines splits them). */
+export function renderRule(chain: string, rule: PlanRule, family: Family, generation: Generation): string {
+  const parts = [`-A ${chainName(generation, chain)}`];
+  const m = rule.match;
+  if (m.srcAddr) parts.push(`-s ${m.srcAddr}`);
+  if (m.inInterface) parts.push(`-i ${escapeText(m.inInterface, 15)}`);
+  if (m.protocol) parts.push(`-p ${m.protocol === "icmp" && family === 6 ? "ipv6-icmp" : m.protocol}`);
+  if (m.icmpv6Type !== undefined) parts.push(`-m icmp6 --icmpv6-type ${m.icmpv6Type}`);
+  if (m.physdevIn) parts.push(`-m physdev --physdev-in ${escapeText(m.physdevIn, 15)}`);
+  for (const s of m.sets ?? []) parts.push(setClause(s, family));
+  if (m.dports) parts.push(`-m multiport --dports ${m.dports.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}:${r.end}`)).join(",")}`);
+  if (m.ctstate) parts.push(`-m conntrack --ctstate ${m.ctstate.join(",")}`);
+  parts.push(`-m comment --comment ${quote(escapeText(rule.comment, 250))}`);
+  parts.push(verdictClause(rule.verdict, family, generation));
+  return parts.join(" ");
+}
+
+/** A rule as lines: one per multiport chunk of its ports. */
+export function renderRuleLines(chain: string, rule: PlanRule, family: Family, generation: Generation): string[] {
+  const dports = rule.match.dports;
+  if (!dports) return [renderRule(chain, rule, family, generation)];
+  return chunkPorts(dports).map((chunk) => renderRule(chain, { ...rule, match: { ...rule.match, dports: chunk } }, family, generation));
+}
+
+const ofFamily = (r: PlanRule, family: Family) => !r.match.family || r.match.family === family;
+
+/** The rule lines of every chain of the Plan, in order, for one family. */
+export function renderChainRules(plan: Plan, family: Family, generation: Generation): string[] {
+  return plan.chains.flatMap((c) => c.rules.filter((r) => ofFamily(r, family)).flatMap((r) => renderRuleLines(c.name, r, family, generation)));
+}
+
+/** Each chain's rule lines, keyed by the chain's full name (every chain present, empty ones too). */
+export function renderChains(plan: Plan, family: Family, generation: Generation): Map<string, string[]> {
+  return new Map(plan.chains.map((c) => [chainName(generation, c.name), c.rules.filter((r) => ofFamily(r, family)).flatMap((r) => renderRuleLines(c.name, r, family, generation))]));
+}
+
+/** The jump from FORWARD; its comment carries a hash of the rules, for `moat status`. */
+export function hookRule(plan: Plan, generation: Generation, rulesHash: string): string {
+  return `-A FORWARD -m comment --comment ${quote(escapeText(hookComment(rulesHash), 64))} -j ${chainName(generation, plan.hooks[0]!.chain)}`;
+}
+
+/** A complete iptables-restore --noflush input that installs one generation and its hook at FORWARD 1. */
+export function renderInstall(plan: Plan, family: Family, generation: Generation, rulesHash: string): string {
+  const lines = ["*filter"];
+  for (const c of plan.chains) lines.push(`:${chainName(generation, c.name)} - [0:0]`);
+  lines.push(...renderChainRules(plan, family, generation));
+  lines.push(hookRule(plan, generation, rulesHash).replace(/^-A FORWARD /, "-I FORWARD 1 "));
+  lines.push("COMMIT", "");
+  return lines.join("\n");
+}

@@ -1,0 +1,183 @@
+// The Plan as one `table inet moat` for `nft -f`: both families in one table and one transaction.
+//
+// - A base chain "forward" hooks forward at priority filter - 10, before iptables' filter FORWARD and
+//   firewalld's tables (priority filter, 0), so moat judges first, as at FORWARD 1 with iptables. Its
+//   one rule jumps to moat-fwd and carries the rules hash in its comment, for status and cheap checks.
+// - Every Plan chain is a regular chain "moat-<name>"; jumps, gotos and returns mean what they mean in
+//   iptables. A Plan rule that names sets or an ICMP protocol becomes one rule per family (ip saddr
+//   @s-4 / ip6 saddr @s-6); a packet of one family never matches the other's rule, so order holds.
+// - Sets: hosts only, a plain hash set; prefixes, an interval set with auto-merge; named ports, the
+//   concatenation ipv4_addr . inet_proto . inet_service.
+// - Anti-spoofing: the Plan's per-interface rules become two sets and three rules in moat-spoof:
+//   (iifname . ip saddr) in spoof-ok returns, iifname in spoof-if drops, then the Plan's last rule.
+//   So a workload that comes or goes is set elements only, on its own node too.
+// Text without elements ("structure") is hashed for the rules hash: equal structure means an update
+// is element adds and deletes.
+import { createHash } from "node:crypto";
+import type { Match, Plan, PlanRule, PlanSet, SetMatch, SetMember, Verdict } from "../../compile/index.js";
+import { hookComment, NFT_FAMILY, NFT_TABLE, type Family } from "../names.js";
+import { escapeNft, nftString } from "./escape.js";
+
+export const NFT_BASE_CHAIN = "forward";
+/** Before iptables' filter chains (priority 0) and firewalld's: moat judges first. */
+export const NFT_PRIORITY = "filter - 10";
+export const SPOOF_OK = (f: Family) => `spoof-ok-${f}`;
+export const SPOOF_IF = "spoof-if";
+
+export const nftChain = (name: string) => `moat-${name}`;
+
+export interface NftSet {
+  name: string;
+  /** The declaration lines inside `set name { ... }`, without elements. */
+  decl: string[];
+  elements: string[];
+}
+
+export interface NftRendering {
+  /** Hash of everything but set elements: the rules hash of this backend. */
+  rulesHash: string;
+  sets: NftSet[];
+  /** Each chain's declaration and rules, in order, keyed by chain name. */
+  chains: Map<string, string[]>;
+}
+
+const isHost = (cidr: string) => /\/32$/.test(cidr) && !cidr.includes(":") || /\/128$/.test(cidr);
+const bare = (cidr: string) => (isHost(cidr) ? cidr.replace(/\/\d+$/, "") : cidr);
+
+export function elementText(m: SetMember): string {
+  return m.protocol ? `${bare(m.cidr)} . ${m.protocol} . ${m.port}` : bare(m.cidr);
+}
+
+function planSets(s: PlanSet): NftSet[] {
+  return ([4, 6] as const).map((family) => {
+    const members = family === 4 ? s.v4 : s.v6;
+    const addr = family === 4 ? "ipv4_addr" : "ipv6_addr";
+    const interval = members.some((m) => !isHost(m.cidr));
+    const type = s.kind === "address-port" ? `${addr} . inet_proto . inet_service` : addr;
+    const decl = [`type ${type}`, ...(interval ? ["flags interval", "auto-merge"] : []), `comment ${nftString(s.comment, 100)}`];
+    return { name: `${s.name}-${family}`, decl, elements: [...new Set(members.map(elementText))].sort() };
+  });
+}
+
+const addrOf = (family: Family) => (family === 4 ? "ip" : "ip6");
+
+function setExpr(m: SetMatch, family: Family): string {
+  const dir = (d: string) => `${addrOf(family)} ${d === "src" ? "saddr" : "daddr"}`;
+  const key = m.dirs.length === 2 ? `${dir(m.dirs[0]!)} . meta l4proto . th dport` : dir(m.dirs[0]!);
+  return `${key} ${m.negate ? "!= " : ""}@${m.set}-${family}`;
+}
+
+function verdictText(v: Verdict): string {
+  switch (v.kind) {
+    case "accept":
+    case "drop":
+    case "return":
+      return v.kind;
+    case "reject":
+      return v.with === "tcp-reset" ? "reject with tcp reset" : "reject with icmpx type admin-prohibited";
+    case "jump":
+    case "goto":
+      return `${v.kind} ${nftChain(v.chain)}`;
+    case "log":
+      return `log prefix "${escapeNft(v.prefix, 60)} "`;
+  }
+}
+
+/** Whether a rule needs one nft rule per family: it names sets, an address or ICMP. */
+function families(m: Match): Family[] | undefined {
+  if (m.family) return [m.family];
+  if (m.srcAddr) return [m.srcAddr.includes(":") ? 6 : 4];
+  if (m.sets?.length || m.protocol === "icmp") return [4, 6];
+  return undefined;
+}
+
+function ruleText(rule: PlanRule, family: Family | undefined): string {
+  const m = rule.match;
+  const parts: string[] = [];
+  if (family && !m.sets?.length && !m.srcAddr) parts.push(`meta nfproto ${family === 4 ? "ipv4" : "ipv6"}`);
+  if (m.srcAddr) parts.push(`${addrOf(family!)} saddr ${m.srcAddr}`);
+  if (m.inInterface) parts.push(`iifname ${nftString(m.inInterface, 15)}`);
+  if (m.physdevIn) throw new Error(`the nftables backend cannot match the bridge port ${m.physdevIn}: use the iptables backend for bridge mode`);
+  if (m.protocol) parts.push(`meta l4proto ${m.protocol === "icmp" ? (family === 6 ? "ipv6-icmp" : "icmp") : m.protocol}`);
+  if (m.icmpv6Type !== undefined) parts.push(`icmpv6 type ${m.icmpv6Type}`);
+  for (const s of m.sets ?? []) parts.push(setExpr(s, family!));
+  if (m.dports) {
+    const list = m.dports.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}-${r.end}`));
+    parts.push(`th dport ${list.length === 1 ? list[0] : `{ ${list.join(", ")} }`}`);
+  }
+  if (m.ctstate) parts.push(`ct state ${m.ctstate.map((s) => s.toLowerCase()).join(",")}`);
+  parts.push(verdictText(rule.verdict));
+  parts.push(`comment ${nftString(rule.comment, 120)}`);
+  return parts.join(" ");
+}
+
+function chainRules(rules: PlanRule[]): string[] {
+  return rules.flatMap((r) => {
+    const fs = families(r.match);
+    return fs ? fs.map((f) => ruleText(r, f)) : [ruleText(r, undefined)];
+  });
+}
+
+function spoofing(plan: Plan): { sets: NftSet[]; rules: string[] } {
+  const spoof = plan.chains.find((c) => c.name === "spoof");
+  const ok: Record<Family, string[]> = { 4: [], 6: [] };
+  const ifs: string[] = [];
+  const rest: PlanRule[] = [];
+  for (const r of spoof?.rules ?? []) {
+    const iface = r.match.inInterface;
+    if (r.match.physdevIn) throw new Error(`the nftables backend cannot match the bridge port ${r.match.physdevIn}: use the iptables backend for bridge mode`);
+    if (iface && r.verdict.kind === "return" && r.match.srcAddr) ok[r.match.srcAddr.includes(":") ? 6 : 4].push(`${nftString(iface, 15)} . ${bare(r.match.srcAddr)}`);
+    else if (iface && r.verdict.kind === "drop" && !r.match.srcAddr && !r.match.sets) ifs.push(nftString(iface, 15));
+    else rest.push(r);
+  }
+  const sets: NftSet[] = [
+    ...([4, 6] as const).map((f) => ({ name: SPOOF_OK(f), decl: [`type ifname . ${f === 4 ? "ipv4_addr" : "ipv6_addr"}`, `comment "local workload interfaces and their addresses"`], elements: [...new Set(ok[f])].sort() })),
+    { name: SPOOF_IF, decl: ["type ifname", `comment "local workload interfaces"`], elements: [...new Set(ifs)].sort() },
+  ];
+  const rules = [
+    ...([4, 6] as const).map((f) => `iifname . ${addrOf(f)} saddr @${SPOOF_OK(f)} return comment "the address of the workload on this interface"`),
+    `iifname @${SPOOF_IF} drop comment "any other source address on a workload interface"`,
+    ...chainRules(rest),
+  ];
+  return { sets, rules };
+}
+
+export function renderNft(plan: Plan): NftRendering {
+  const spoof = spoofing(plan);
+  const sets = [...plan.sets.flatMap(planSets), ...spoof.sets];
+  const chains = new Map<string, string[]>();
+  for (const c of plan.chains) chains.set(nftChain(c.name), c.name === "spoof" ? spoof.rules : chainRules(c.rules));
+  const structure = [...sets.map((s) => `${s.name} ${s.decl.join("; ")}`), ...[...chains].map(([n, rules]) => `${n}\n${rules.join("\n")}`)].join("\n");
+  const rulesHash = createHash("sha256").update(structure).digest("hex").slice(0, 12);
+  return { rulesHash, sets, chains };
+}
+
+/** The base chain's lines: the hook, and the one jump that carries the rules hash. */
+export function baseChain(plan: Plan, rulesHash: string): string[] {
+  return [`type filter hook forward priority ${NFT_PRIORITY}; policy accept;`, `jump ${nftChain(plan.hooks[0]!.chain)} comment ${nftString(hookComment(rulesHash), 64)}`];
+}
+
+const block = (kind: string, name: string, lines: string[]) => [`\t${kind} ${name} {`, ...lines.map((l) => `\t\t${l}`), "\t}"];
+
+/** `table inet moat { ... }` with every set (and its elements) and chain. */
+export function renderTableText(plan: Plan, r: NftRendering = renderNft(plan)): string {
+  const lines = [`table ${NFT_FAMILY} ${NFT_TABLE} {`];
+  for (const s of r.sets) lines.push(...block("set", s.name, [...s.decl, ...(s.elements.length ? [`elements = { ${s.elements.join(", ")} }`] : [])]));
+  lines.push(...block("chain", NFT_BASE_CHAIN, baseChain(plan, r.rulesHash)));
+  for (const [name, rules] of r.chains) lines.push(...block("chain", name, rules));
+  lines.push("}");
+  return lines.join("\n") + "\n";
+}
+
+/** One `nft -f` transaction that replaces moat's table (whatever it held) by the Plan's. */
+export function renderReplace(plan: Plan, r: NftRendering = renderNft(plan)): string {
+  return `table ${NFT_FAMILY} ${NFT_TABLE}\ndelete table ${NFT_FAMILY} ${NFT_TABLE}\n${renderTableText(plan, r)}`;
+}
+
+/** One `nft -f` transaction of element adds and deletes. */
+export function renderElementChanges(changes: { set: string; add: string[]; remove: string[] }[]): string {
+  const lines: string[] = [];
+  for (const c of changes) if (c.remove.length) lines.push(`delete element ${NFT_FAMILY} ${NFT_TABLE} ${c.set} { ${c.remove.join(", ")} }`);
+  for (const c of changes) if (c.add.length) lines.push(`add element ${NFT_FAMILY} ${NFT_TABLE} ${c.set} { ${c.add.join(", ")} }`);
+  return lines.join("\n") + "\n";
+}
