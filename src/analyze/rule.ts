@@ -83,7 +83,7 @@ function readMark(text: string): { value: number; mask: number } | undefined {
   return { value, mask };
 }
 
-export const ruleShortText = (words: string[]) => words.map((w) => (/^[A-Za-z0-9_.:/,=+@-]+$/.test(w) ? w : JSON.stringify(w))).join(" ");
+export const ruleShortText = (words: string[]) => words.map((w) => (/^[A-Za-z0-9_.:/,=+@!-]+$/.test(w) ? w : JSON.stringify(w))).join(" ");
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
