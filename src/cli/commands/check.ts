@@ -3,8 +3,9 @@ import { api } from "../../client/index.js";
 import { requireFiles, withOptionalFiles, type RegisterCommand } from "../context.js";
 import { clientOf, withServer, type ServerFlags } from "../online.js";
 import { EXIT } from "../errors.js";
-import { parseOutput, parsePort, parseProtocol } from "../options.js";
+import { collect, parseOutput, parsePort, parseProtocol } from "../options.js";
 import { readModel } from "../read-model.js";
+import { runCheckRulesCommand, type CheckRulesFlags } from "./check-rules.js";
 
 export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
   withServer(withOptionalFiles(program.command("check").description("is a new connection from one workload or address to another allowed, and why")))
@@ -13,7 +14,13 @@ export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
     .option("--port <n>", "destination port")
     .option("--protocol <p>", "TCP, UDP, SCTP or ICMP", "TCP")
     .option("-o, --output <format>", "text or json", "text")
-    .action(async (opts: ServerFlags & { filename: string[]; from: string; to: string; port?: string; protocol: string; output: string }) => {
+    .option("--rules <file>", "instead of manifests: walk the packet through these iptables/ipset rules (dump, iptables -S, ipset save or script); repeat for more", collect, [])
+    .option("--in-interface <if>", "with --rules: the interface the packet comes in on")
+    .option("--out-interface <if>", "with --rules: the interface the packet leaves on")
+    .option("--physdev-in <if>", "with --rules: the bridge port the packet comes in on")
+    .option("--physdev-out <if>", "with --rules: the bridge port the packet leaves on")
+    .action(async (opts: ServerFlags & CheckRulesFlags & { filename: string[]; rules: string[]; output: string }) => {
+      if (opts.rules.length) return runCheckRulesCommand({ io, setExit }, opts.rules, opts);
       const output = parseOutput(opts.output, ["text", "json"] as const);
       const protocol = parseProtocol(opts.protocol);
       const port = opts.port === undefined ? undefined : parsePort(opts.port);

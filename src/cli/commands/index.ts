@@ -5,6 +5,7 @@ import { registerCompile } from "./compile.js";
 import { registerDataplane } from "./dataplane.js";
 import { registerExport } from "./export.js";
 import { registerImport } from "./import.js";
+import { registerLint } from "./lint.js";
 import { registerMatrix } from "./matrix.js";
 import { registerPolicy } from "./policy.js";
 import { registerResources } from "./resources.js";
@@ -20,6 +21,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerExport,
   registerImport,
   registerPolicy,
+  registerLint,
   registerResources,
   registerServer,
 ];
