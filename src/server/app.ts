@@ -39,6 +39,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     bodyLimit: opts.maxBody ?? 4 * 1024 * 1024,
+    // Watch streams never end by themselves: closing the server ends them.
+    forceCloseConnections: true,
   }) as unknown as FastifyInstance;
   const state = new DesiredState(opts.store);
   const metrics = serverMetrics(state, () => nodeRows(state));

@@ -18,6 +18,8 @@ export interface ServerCommandOptions {
   insecure?: boolean;
   maxBody?: number;
   history?: number;
+  /** How often an idle watch gets a BOOKMARK, in ms (default 5000). */
+  bookmarkInterval?: number;
 }
 
 export function parseListen(text: string): { host: string; port: number } {
@@ -60,7 +62,7 @@ export async function runServer(opts: ServerCommandOptions, say: (line: string) 
   const tokens = loadTokens(opts, say);
   const store = openSqliteStore(join(opts.data, "moat.db"), opts.history ? { historyLimit: opts.history } : {});
   const https = tls ? { cert: readOrFail(opts.tlsCert!, "--tls-cert"), key: readOrFail(opts.tlsKey!, "--tls-key"), ...(opts.clientCa ? { ca: readOrFail(opts.clientCa, "--client-ca") } : {}) } : undefined;
-  const app = buildServer({ store, tokens, ...(opts.maxBody ? { maxBody: opts.maxBody } : {}), ...(https ? { https } : {}) });
+  const app = buildServer({ store, tokens, ...(opts.maxBody ? { maxBody: opts.maxBody } : {}), ...(opts.bookmarkInterval ? { bookmarkMs: opts.bookmarkInterval } : {}), ...(https ? { https } : {}) });
   try {
     await app.listen({ host, port });
   } catch (e) {

@@ -22,22 +22,23 @@ export function serverMetrics(state: DesiredState, nodes: () => Promise<NodeRow[
       this.set((await state.store.snapshot()).revision);
     },
   });
-  const applied = new Gauge({ name: "moat_node_applied_revision", help: "the revision each node reports applied", labelNames: ["node"], registers: [registry] });
-  const lag = new Gauge({
-    name: "moat_node_lag_revisions",
-    help: "how many revisions each node is behind the store",
+  // Collected first (registered first), it fills both gauges from one look at the nodes.
+  const lag: Gauge<"node"> = new Gauge({ name: "moat_node_lag_revisions", help: "how many revisions each node is behind the store", labelNames: ["node"] });
+  new Gauge({
+    name: "moat_node_applied_revision",
+    help: "the revision each node reports applied",
     labelNames: ["node"],
     registers: [registry],
     async collect() {
       this.reset();
-      applied.reset();
+      lag.reset();
       for (const n of await nodes()) {
         if (n.revision === null) continue;
-        applied.set({ node: n.node }, n.revision);
-        this.set({ node: n.node }, n.lag ?? 0);
+        this.set({ node: n.node }, n.revision);
+        lag.set({ node: n.node }, n.lag ?? 0);
       }
     },
   });
-  void lag;
+  registry.registerMetric(lag);
   return { registry, requests, watchers };
 }

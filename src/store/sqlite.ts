@@ -46,7 +46,9 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   const q = {
     meta: db.prepare<[string], { value: number }>("SELECT value FROM meta WHERE key = ?"),
     setMeta: db.prepare("UPDATE meta SET value = ? WHERE key = ?"),
-    all: db.prepare<[], ResourceRow>("SELECT kind, namespace, name, body, revision FROM resources ORDER BY kind, namespace, name"),
+    // In the order resources were first created (an update keeps its place), so a model built from the store
+    // lists them as the files that created them did, and answers match the CLI's on those files.
+    all: db.prepare<[], ResourceRow>("SELECT kind, namespace, name, body, revision FROM resources ORDER BY rowid"),
     one: db.prepare<[string, string, string], ResourceRow>("SELECT kind, namespace, name, body, revision FROM resources WHERE kind = ? AND namespace = ? AND name = ?"),
     put: db.prepare("INSERT INTO resources (kind, namespace, name, body, revision) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET body = excluded.body, revision = excluded.revision"),
     del: db.prepare("DELETE FROM resources WHERE kind = ? AND namespace = ? AND name = ?"),

@@ -22,7 +22,8 @@ export const registerServer: RegisterCommand = (program, { io }) => {
     .option("--insecure", "allow plain HTTP beyond loopback")
     .option("--max-body <bytes>", "largest request body", positive("--max-body"), 4 * 1024 * 1024)
     .option("--history <revisions>", "revisions of events kept for watchers that resume", positive("--history"), 10_000)
-    .action(async (opts: { listen: string; data: string; tokens?: string; tlsCert?: string; tlsKey?: string; clientCa?: string; insecure?: boolean; maxBody: number; history: number }) => {
+    .option("--bookmark-interval <ms>", "how often an idle watch stream gets a BOOKMARK", positive("--bookmark-interval"), 5000)
+    .action(async (opts: { listen: string; data: string; tokens?: string; tlsCert?: string; tlsKey?: string; clientCa?: string; insecure?: boolean; maxBody: number; history: number; bookmarkInterval: number }) => {
       const server = await runServer(opts, (line) => io.err(line));
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
