@@ -8,6 +8,7 @@ const MODULES: Record<string, unknown>[] = [
   await import("./compile.js"),
   await import("./lab.js"),
   await import("./apply.js"),
+  await import("./input.js"),
 ];
 
 for (const mod of MODULES) {

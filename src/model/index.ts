@@ -8,3 +8,4 @@ export { API_VERSION, KINDS as RESOURCE_SCHEMAS } from "./schema.js";
 export { PSEUDO_PREFIX, labelKeyProblem, labelValueProblem, resourceNameProblem } from "./labels.js";
 export { fromZod } from "./zod-issues.js";
 export { visible, visibleLines, hasControl } from "./visible.js";
+export { decodeText, type Decoded } from "./text.js";
