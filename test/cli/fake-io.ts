@@ -1,7 +1,6 @@
 // An Io that reads from a map of file texts and a stdin string, and records what the CLI prints.
-import { readFile as readDisk } from "node:fs/promises";
 import { main } from "../../src/cli/main.js";
-import type { Io } from "../../src/cli/io.js";
+import { processIo, type Io } from "../../src/cli/io.js";
 
 export interface Run {
   code: number;
@@ -21,8 +20,8 @@ export function run(argv: string[], files: Record<string, string> = {}, stdin = 
   }, stdin);
 }
 
-/** The same, reading real files (for commands that also write them, like `moat policy`). */
-export const runOnDisk = (argv: string[], stdin = ""): Promise<Run> => runWith(argv, (path) => readDisk(path, "utf8"), stdin);
+/** The same, reading real files as moat does (strict UTF-8), for commands that also write them, like `moat policy`. */
+export const runOnDisk = (argv: string[], stdin = ""): Promise<Run> => runWith(argv, processIo.readFile, stdin);
 
 async function runWith(argv: string[], readFile: Io["readFile"], stdin: string): Promise<Run> {
   let out = "";

@@ -5,7 +5,7 @@ import { buildModel, type Issue, type SourcedDoc } from "../../model/index.js";
 import { withFiles, type RegisterCommand } from "../context.js";
 import { InvalidInput } from "../errors.js";
 import { parseOutput } from "../options.js";
-import { readDocuments } from "../read-model.js";
+import { readDocuments, requireObjects } from "../read-model.js";
 
 /** "Kind/namespace/name" of each document, so that an export issue names the file it came from. */
 function origins(docs: SourcedDoc[]): Map<string, SourcedDoc> {
@@ -34,6 +34,7 @@ export const registerExport: RegisterCommand = (program, { io }) => {
     .action(async (_format: string, opts: { filename: string[]; output: string }) => {
       const output = parseOutput(opts.output, ["yaml", "json"] as const);
       const read = await readDocuments(io, opts.filename);
+      requireObjects(read, opts.filename);
       const moat = toMoatDocuments(read.docs);
       const built = buildModel(moat.docs);
       const issues = [...read.issues, ...moat.issues, ...(built.ok ? [] : built.issues)];

@@ -13,6 +13,7 @@ import type { CliContext, RegisterCommand } from "../context.js";
 import { InvalidInput, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { collect, parseOutput } from "../options.js";
+import { unreadable } from "../read-model.js";
 
 const OUTPUT = ["yaml", "json"] as const;
 
@@ -115,7 +116,7 @@ async function readInput(io: Io, file: string): Promise<string> {
   try {
     return file === "-" ? await io.readStdin() : await io.readFile(file);
   } catch (e) {
-    throw new InvalidInput([{ code: "unreadable", path: [], file, message: `cannot read: ${(e as Error).message}` }]);
+    throw new InvalidInput([unreadable(file, e)]);
   }
 }
 
@@ -133,7 +134,7 @@ async function readCniPaths(io: Io, paths: string[]): Promise<CniFile[]> {
       if (!names.length) issues.push({ code: "no-config", path: [], file: path, message: "no CNI network configuration here (files ending .conf, .conflist or .json)" });
       for (const name of names) files.push({ file: join(path, name), text: await io.readFile(join(path, name)) });
     } catch (e) {
-      issues.push({ code: "unreadable", path: [], file: path, message: `cannot read: ${(e as Error).message}` });
+      issues.push(unreadable(path, e));
     }
   }
   if (issues.length) throw new InvalidInput(issues);

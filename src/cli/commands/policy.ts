@@ -19,6 +19,7 @@ import {
 import type { CliContext, RegisterCommand } from "../context.js";
 import { InvalidInput, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
+import { unreadable } from "../read-model.js";
 
 const APP_HELP = `
 SOURCE_APP and DESTINATION_APP are app names (the cloudfoundry.org/app-name label of a Workload in
@@ -111,7 +112,7 @@ async function open(io: Io, file: string): Promise<C2cManifest> {
   try {
     text = await io.readFile(file);
   } catch (e) {
-    throw new InvalidInput([{ code: "unreadable", path: [], file, message: `cannot read: ${(e as Error).message}` }]);
+    throw new InvalidInput([unreadable(file, e)]);
   }
   const opened = openManifest(text, file);
   if (!opened.ok) throw new InvalidInput(opened.issues);
