@@ -20,12 +20,16 @@ export type ParsedSelector = { ok: true; value: Selector } | { ok: false; messag
 
 const KEY = /[A-Za-z0-9_./-]/;
 
+/** How deep "!" and "(" may nest: far beyond any real selector, far below the parser's stack. */
+export const MAX_SELECTOR_DEPTH = 64;
+
 class SyntaxFailure {
   constructor(readonly column: number, readonly message: string) {}
 }
 
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   parse(): Selector {
@@ -70,20 +74,29 @@ class Parser {
     return exprs.length === 1 ? exprs[0]! : { op: "and", exprs };
   }
 
+  private nest<T>(parse: () => T): T {
+    if (++this.depth > MAX_SELECTOR_DEPTH) this.fail(`"!" and "(" nest deeper than ${MAX_SELECTOR_DEPTH} levels`);
+    const value = parse();
+    this.depth--;
+    return value;
+  }
+
   private unary(): Selector {
     this.skip();
     if (this.text[this.pos] === "!" && this.text[this.pos + 1] !== "=") {
       this.pos++;
-      return { op: "not", expr: this.unary() };
+      return this.nest(() => ({ op: "not", expr: this.unary() }));
     }
     return this.primary();
   }
 
   private primary(): Selector {
     if (this.eat("(")) {
-      const expr = this.or();
-      this.expect(")");
-      return expr;
+      return this.nest(() => {
+        const expr = this.or();
+        this.expect(")");
+        return expr;
+      });
     }
     this.skip();
     const start = this.pos;

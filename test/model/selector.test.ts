@@ -82,3 +82,26 @@ describe("printSelector", () => {
     );
   });
 });
+
+describe("parseSelector on hostile selectors (issue 7)", () => {
+  it.each([
+    ["20,000 !", "!".repeat(20_000) + "all()"],
+    ["20,000 (", "(".repeat(20_000)],
+    ["20,000 ( closed", "(".repeat(20_000) + "all()" + ")".repeat(20_000)],
+    ["!( alternating", "!(".repeat(10_000) + "all()"],
+  ])("refuses %s with the depth it allows, not a stack overflow", (_, text) => {
+    const r = parseSelector(text);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toBe('"!" and "(" nest deeper than 64 levels');
+  });
+
+  it("accepts 64 levels", () => {
+    expect(parseSelector("(".repeat(32) + "!".repeat(32) + "has(a)" + ")".repeat(32)).ok).toBe(true);
+    expect(parseSelector("!".repeat(65) + "has(a)").ok).toBe(false);
+  });
+
+  it("reads a long flat selector without recursion", () => {
+    const long = Array.from({ length: 20_000 }, (_, i) => `k${i} == "v"`).join(" || ");
+    expect(parseSelector(long).ok).toBe(true);
+  });
+});
