@@ -29,6 +29,8 @@ export interface DataplaneOptions {
 /** auto picks iptables until nftables passes every kernel test that iptables passes (docs/design-changes.md). */
 export const DEFAULT_BACKEND: BackendName = "iptables";
 
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
 async function timed<T>(t: { kernel: number }, fn: () => Promise<T>): Promise<T> {
   const start = performance.now();
   try {
@@ -90,7 +92,7 @@ export async function applyPlan(runner: Runner, plan: Plan, opts: DataplaneOptio
       const revoke = opts.revokeEstablished ?? true;
       const revoked = revoke && report.rulesChanged ? await revokeDenied(runner, plan) : 0;
       return { ...report, changed: report.changed || removedOther.length > 0, removedOther, revoked, timings };
-    });
+    }).then((r) => ({ ...r, timings: { render: round(r.renderMs), kernel: round(r.timings.kernel - r.renderMs) } }));
   });
 }
 

@@ -6,7 +6,7 @@
 // /proc/net/ip{,6}_tables_names already lists a table, and nf_tables only when `nft list tables` shows one.
 import type { Family } from "../render/index.js";
 import type { Runner } from "./runner.js";
-import { DataplaneUnavailable, runChecked } from "./tools.js";
+import { DataplaneUnavailable, runChecked, unavailable } from "./tools.js";
 
 export type Flavor = "legacy" | "nft";
 export const FLAVORS: readonly Flavor[] = ["legacy", "nft"];
@@ -34,6 +34,8 @@ export async function existingTables(runner: Runner): Promise<Record<Flavor, Fam
   }
   const nft: Family[] = [];
   const r = await runner.run("nft", ["list", "tables"]);
+  const u = unavailable("nft", r);
+  if (u && u.message.startsWith("needs root")) throw u;
   if (r.code === 0) {
     if (/^table ip filter$/m.test(r.stdout)) nft.push(4);
     if (/^table ip6 filter$/m.test(r.stdout)) nft.push(6);
@@ -65,6 +67,8 @@ export async function detectFlavor(runner: Runner, tables?: Record<Flavor, Famil
   const [legacy, nft] = [count("legacy"), count("nft")];
   if (legacy !== nft) return legacy > nft ? "legacy" : "nft";
   const version = await runner.run("iptables", ["--version"]);
+  const u = unavailable("iptables", version);
+  if (u && u.message.startsWith("needs root")) throw u;
   if (version.code !== 0) throw new DataplaneUnavailable(`iptables is not installed or does not run: ${version.stderr.trim()}; install the Debian package iptables (apt-get install iptables)`);
   return version.stdout.includes("legacy") ? "legacy" : "nft";
 }

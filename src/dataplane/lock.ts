@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Conflict } from "../errors/index.js";
 import { lockDir, namespaceId } from "./namespace.js";
 import type { Runner } from "./runner.js";
 import { DataplaneUnavailable } from "./tools.js";
@@ -25,9 +26,7 @@ export interface NamespaceLock {
 }
 
 /** Someone else holds the lock and did not let go in time. */
-export class LockTimeout extends Error {
-  readonly kind = "conflict" as const;
-}
+export class LockTimeout extends Conflict {}
 
 export async function lockPath(runner: Runner, dir = lockDir()): Promise<string> {
   return join(dir, `netns-${await namespaceId(runner)}.lock`);

@@ -1,12 +1,11 @@
 // Running the kernel's tools, and saying in one line what is wrong when one is missing or moat is not root.
+import { Unavailable } from "../errors/index.js";
 import { CommandFailed, type Runner, type RunOptions, type RunResult } from "./runner.js";
 
 /** The kernel or a tool cannot be reached: a missing program, no root. The CLI says it in one line, exit 3. */
-export class DataplaneUnavailable extends Error {
-  readonly kind = "unavailable" as const;
-}
+export class DataplaneUnavailable extends Unavailable {}
 
-const PACKAGES: Record<string, string> = { ipset: "ipset", nft: "nftables", conntrack: "conntrack", flock: "util-linux", sysctl: "procps", modprobe: "kmod" };
+const PACKAGES: Record<string, string> = { readlink: "coreutils", cat: "coreutils", ipset: "ipset", nft: "nftables", conntrack: "conntrack", flock: "util-linux", sysctl: "procps", modprobe: "kmod" };
 export const debianPackage = (cmd: string) => (/^ip6?tables/.test(cmd) ? "iptables" : (PACKAGES[cmd] ?? cmd));
 
 const MISSING = /ENOENT|exec of "[^"]*" failed: No such file|command not found|No such file or directory.*exec/;

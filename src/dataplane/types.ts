@@ -46,7 +46,9 @@ export interface Difference {
 }
 
 export interface Timings {
-  /** Everything spent reading and writing the kernel (and its tools), in ms. */
+  /** Rendering the Plan to the backend's text and diffing it with the kernel, in ms. */
+  render: number;
+  /** Everything else the apply spent: reading and writing the kernel (and waiting for its tools), in ms. */
   kernel: number;
 }
 
@@ -70,6 +72,8 @@ export interface ApplyReport {
   /** Established connections cut because the new Plan denies them. */
   revoked: number;
   notes: string[];
+  /** Time spent rendering, in ms (timings.render). */
+  renderMs: number;
   timings: Timings;
 }
 

@@ -1,6 +1,6 @@
 // Verbs that touch the kernel of the network namespace moat runs in: apply, reset, status.
 import { compile } from "../../compile/index.js";
-import { applyPlan, processRunner, readStatus, resetDataplane, type Flavor } from "../../dataplane/index.js";
+import { applyPlan, processRunner, readStatus, resetDataplane, type BackendChoice, type DataplaneOptions, type DataplaneStatus, type Flavor } from "../../dataplane/index.js";
 import { withFiles, type RegisterCommand } from "../context.js";
 import { UsageError } from "../errors.js";
 import { parseOutput } from "../options.js";
@@ -14,59 +14,86 @@ function parseFlavor(text: string | undefined): Flavor | undefined {
   return text;
 }
 
-const flavorOption = "which iptables backend to write to: auto (the one the host's rules are in), legacy or nft";
+const flavorOption = "with the iptables backend, which iptables to write to: auto (the one the host's rules are in), legacy or nft";
+const backendOption = "auto (the one in use here, else the default), nftables or iptables";
 
-export const registerDataplane: RegisterCommand = (program, { io }) => {
+export function parseBackend(text: string | undefined): BackendChoice {
+  if (text === undefined || text === "auto") return "auto";
+  if (text !== "nftables" && text !== "iptables") throw new UsageError(`--backend ${JSON.stringify(text)} is not one of auto, nftables, iptables`);
+  return text;
+}
+
+function dataplaneOptions(opts: { backend?: string; iptables?: string }): DataplaneOptions {
+  const backend = parseBackend(opts.backend);
+  const flavor = parseFlavor(opts.iptables);
+  if (flavor && backend === "nftables") throw new UsageError(`--iptables ${flavor} is for the iptables backend, not --backend nftables`);
+  return { backend, ...(flavor ? { flavor } : {}) };
+}
+
+const where = (s: { backend: string; flavor?: string }) => (s.flavor ? `${s.backend} ${s.flavor}` : s.backend);
+
+function statusText(s: DataplaneStatus): string[] {
+  const lines: string[] = [];
+  if (s.record) lines.push(`applied: plan ${s.record.planHash} (rules ${s.record.rulesHash}) for node ${s.record.node} at ${s.record.appliedAt} (${s.record.backend})`);
+  else lines.push(`nothing applied (no record in this network namespace)`);
+  lines.push(`kernel (${where(s)}): ${s.applied ? `rules ${s.rulesHash ?? "?"}, generation ${s.generation}, hook ${s.hookAtTop ? "first" : "NOT first"}` : "no moat hook"}; ${s.chains} chains, ${s.rules} rules, ${s.sets} sets with ${s.setMembers} members`);
+  if (s.agrees) lines.push(s.record ? "agrees: the kernel holds what was applied" : "agrees: nothing applied and nothing of moat's in the kernel");
+  else lines.push(`differs (${s.differences.length}): run apply again to restore what was applied`, ...s.differences.map((d) => `  ${d.kind}: ${d.detail}`));
+  return lines;
+}
+
+export const registerDataplane: RegisterCommand = (program, { io, setExit }) => {
   withServer(withFiles(program.command("apply").description("enforce the manifests on this host (the network namespace moat runs in), or with --server store them in the server")))
     .option("--node <name>", "the node this host is (workloads with this spec.node are local); needed without --server")
+    .option("--backend <backend>", backendOption, "auto")
     .option("--iptables <flavor>", flavorOption, "auto")
     .option("-o, --output <format>", "text or json", "text")
-    .action(async (opts: ServerFlags & { filename: string[]; node: string; iptables: string; output: string }) => {
+    .action(async (opts: ServerFlags & { filename: string[]; node: string; backend: string; iptables: string; output: string }) => {
       const output = parseOutput(opts.output, ["text", "json"] as const);
       const client = clientOf(opts);
       if (client) return applyToServer(io, client, opts.filename, output);
       if (opts.node === undefined) throw new UsageError("--node is required to enforce on this host (or give --server URL to store the manifests in a server)");
-      const flavor = parseFlavor(opts.iptables);
+      const dpOpts = dataplaneOptions(opts);
+      let t = performance.now();
       const model = await readModel(io, opts.filename);
-      const report = await applyPlan(processRunner(), compile(model, opts.node), flavor ? { flavor } : {});
-      if (output === "json") return io.out(JSON.stringify(report, null, 2));
+      const load = performance.now() - t;
+      t = performance.now();
+      const plan = compile(model, opts.node);
+      const compileMs = performance.now() - t;
+      const report = await applyPlan(processRunner(), plan, dpOpts);
+      const timings = { load: Math.round(load * 10) / 10, compile: Math.round(compileMs * 10) / 10, ...report.timings };
+      if (output === "json") return io.out(JSON.stringify({ ...report, timings }, null, 2));
       for (const note of report.notes) io.out(`note: ${note}`);
+      for (const other of report.removedOther) io.out(`removed moat's copy in ${other}`);
       io.out(
         !report.changed
-          ? `unchanged: plan ${report.planHash} is already applied (generation ${report.generation}, iptables ${report.flavor}); nothing written`
+          ? `unchanged: plan ${report.planHash} is already applied (${where(report)}, generation ${report.generation}); nothing written`
           : report.rulesChanged
-            ? `applied plan ${report.planHash} (rules ${report.rulesHash}) as generation ${report.generation} (iptables ${report.flavor}): ${report.rules} rules, ${report.sets} sets (${report.setsCreated} created, ${report.setsUpdated} updated, ${report.setsRemoved} removed)`
-            : `applied plan ${report.planHash}: rules unchanged (generation ${report.generation}), set members only: ${report.setsCreated} sets created, ${report.setsUpdated} updated, ${report.setsRemoved} removed`,
+            ? `applied plan ${report.planHash} (rules ${report.rulesHash}) as generation ${report.generation} (${where(report)}): ${report.rules} rules, ${report.sets} sets (${report.setsCreated} created, ${report.setsUpdated} updated, ${report.setsRemoved} removed)`
+            : `applied plan ${report.planHash}: rules unchanged (${where(report)}, generation ${report.generation}), set members only: ${report.setsCreated} sets created, ${report.setsUpdated} updated, ${report.setsRemoved} removed`,
       );
+      if (report.revoked) io.out(`revoked ${report.revoked} established connections the new plan denies`);
     });
 
   program
     .command("reset")
-    .description("remove everything moat created on this host (its FORWARD jump, chains and sets) and nothing else")
-    .option("--iptables <flavor>", flavorOption, "auto")
-    .action(async (opts: { iptables: string }) => {
-      const flavor = parseFlavor(opts.iptables);
-      const r = await resetDataplane(processRunner(), flavor ? { flavor } : {});
+    .description("remove everything moat created on this host, in every backend (its hooks, chains, sets and nft table), and nothing else")
+    .action(async () => {
+      const r = await resetDataplane(processRunner());
       io.out(`removed ${r.chains} chains and ${r.sets} sets`);
     });
 
   program
     .command("status")
-    .description("what moat has applied on this host: generation, rule and set counts, plan hash")
+    .description("compare the kernel with what was applied: exit 0 when they agree, 1 when they differ (saying what), 3 when the kernel cannot be read")
+    .option("--backend <backend>", backendOption, "auto")
     .option("--iptables <flavor>", flavorOption, "auto")
     .option("-o, --output <format>", "text or json", "text")
-    .action(async (opts: { iptables: string; output: string }) => {
+    .action(async (opts: { backend: string; iptables: string; output: string }) => {
       const output = parseOutput(opts.output, ["text", "json"] as const);
-      const flavor = parseFlavor(opts.iptables);
-      const s = await readStatus(processRunner(), flavor ? { flavor } : {});
+      const s = await readStatus(processRunner(), dataplaneOptions(opts));
+      if (!s.agrees) setExit(1);
       if (output === "json") return io.out(JSON.stringify(s, null, 2));
-      if (!s.applied) return io.out(`nothing applied (iptables ${s.flavor}); ${s.chains} moat chains, ${s.sets} moat sets present`);
-      io.out(
-        [
-          `applied: rules ${s.rulesHash ?? "?"}, generation ${s.generation} (iptables ${s.flavor})`,
-          `hook: ${s.hookAtTop ? "at FORWARD 1" : "NOT at FORWARD 1 (another firewall inserted rules before it; run apply again)"}`,
-          `chains: ${s.chains}, rules: ${s.rules}, sets: ${s.sets} with ${s.setMembers} members (IPv4 and IPv6)`,
-        ].join("\n"),
-      );
+      io.out(statusText(s).join("\n"));
     });
 };

@@ -113,7 +113,9 @@ export function iptablesDataplane(runner: Runner, flavor: Flavor): IptablesDatap
       if (plan.bridged) notes.push(...(await ensureBridgeNetfilter(runner)));
       const hash = rulesHash(plan);
       const state = await readState(runner, tools);
+      const t = performance.now();
       const { steps, generation, rulesChanged } = diffIptables(state, plan, hash);
+      const renderMs = performance.now() - t;
       const report = {
         backend: "iptables" as const,
         flavor,
@@ -128,6 +130,7 @@ export function iptablesDataplane(runner: Runner, flavor: Flavor): IptablesDatap
         generation,
         rulesChanged,
         changed: !isNoop(steps),
+        renderMs,
       };
       if (report.changed) await execute(runner, tools, plan, hash, steps);
       const record: AppliedRecord = {

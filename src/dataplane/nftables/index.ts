@@ -90,9 +90,11 @@ export function nftablesDataplane(runner: Runner): Dataplane {
     backend: "nftables",
     read: async (): Promise<ReadBack> => toReadBack(await readTable(runner)),
     async apply(plan: Plan, prior: AppliedRecord | undefined, _opts: ApplyOptions = {}) {
+      const t = performance.now();
       const r = nftables.renderNft(plan);
+      const renderMs = performance.now() - t;
       const before = (prior as (AppliedRecord & { elements?: Record<string, string[]> }) | undefined)?.elements;
-      const base = { backend: "nftables" as const, rulesHash: r.rulesHash, generation: "a" as const, notes: [] as string[], ...counts(plan, r) };
+      const base = { backend: "nftables" as const, rulesHash: r.rulesHash, generation: "a" as const, notes: [] as string[], renderMs, ...counts(plan, r) };
       if (prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner)) === r.rulesHash) {
         const changes = elementChanges(before, r.sets);
         if (!changes.length) return { report: { ...base, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
