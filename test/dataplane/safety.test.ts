@@ -158,7 +158,7 @@ describe("missing tools and privileges", () => {
   it("without root: one line saying so, of kind unavailable", async () => {
     const k = new FakeKernel();
     k.notRoot = true;
-    const e = await applyPlan(k, planA).catch((x: unknown) => x as Error & { kind?: string });
+    const e = await applyPlan(k, planA).then(() => new Error("no error") as Error & { kind?: string }, (x: unknown) => x as Error & { kind?: string });
     expect(e.kind).toBe("unavailable");
     expect(e.message).toMatch(/^needs root: run as root or in a network namespace you own \(/);
     expect(e.message.split("\n")).toHaveLength(1);
@@ -171,7 +171,7 @@ describe("missing tools and privileges", () => {
   ])("without %s: names the Debian package %s", async (tool, pkg) => {
     const k = new FakeKernel();
     k.missing.add(tool);
-    const e = await applyPlan(k, planA, tool === "nft" ? { backend: "nftables" } : { flavor: "nft" }).catch((x: unknown) => x as Error & { kind?: string });
+    const e = await applyPlan(k, planA, tool === "nft" ? { backend: "nftables" } : { flavor: "nft" }).then(() => new Error("no error") as Error & { kind?: string }, (x: unknown) => x as Error & { kind?: string });
     expect(e.kind).toBe("unavailable");
     expect(e.message).toBe(`${tool} is not installed: install the Debian package ${pkg} (apt-get install ${pkg})`);
   });
