@@ -2,7 +2,7 @@
 // lets in) reaches nobody, whether the victim is on its node or another, routed or bridged.
 import { describe, expect, it } from "vitest";
 import { runOk } from "../../src/dataplane/index.js";
-import { enforce, modelFrom, withLab } from "./harness.js";
+import { BACKENDS, enforce, modelFrom, withLab } from "./harness.js";
 
 const MANIFEST = `
 apiVersion: moat.dev/v1
@@ -48,11 +48,12 @@ spec:
   ingress: [{action: Allow, protocol: UDP, ports: [53], from: {selector: role == "trusted"}}]
 `;
 
+describe.each(BACKENDS)("%s", (backend) => {
 describe("anti-spoofing (kernel)", () => {
   it("drops packets whose source is not the sending workload's own address", async () => {
     const model = modelFrom(MANIFEST);
     await withLab(model, async (lab) => {
-      await enforce(lab, model);
+      await enforce(lab, model, backend);
       await lab.listenAll(53, "UDP");
       // The real trusted workload gets through: the policy works.
       expect((await lab.probe("trusted", "server", 53, "UDP")).connected).toBe(true);
@@ -75,4 +76,5 @@ describe("anti-spoofing (kernel)", () => {
       expect(await lab.udpSeen("vm-server")).toEqual([]);
     });
   });
+});
 });

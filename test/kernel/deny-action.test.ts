@@ -2,11 +2,12 @@
 // knows at once), DROP when Settings ask for it (the client waits for its timeout).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { enforce, modelFrom, withLab } from "./harness.js";
+import { BACKENDS, enforce, modelFrom, withLab } from "./harness.js";
 
 const dcos = readFileSync(new URL("../../examples/dcos-overlays.yaml", import.meta.url), "utf8");
 const drop = "\n---\napiVersion: moat.dev/v1\nkind: Settings\nmetadata: {name: default}\nspec: {denyAction: Drop}\n";
 
+describe.each(BACKENDS)("%s", (backend) => {
 describe("deny action (kernel)", () => {
   it.each([
     ["Reject", dcos, "refused"],
@@ -14,7 +15,7 @@ describe("deny action (kernel)", () => {
   ])("%s", async (_, text, outcome) => {
     const model = modelFrom(text);
     await withLab(model, async (lab) => {
-      await enforce(lab, model);
+      await enforce(lab, model, backend);
       await lab.listenAll(8080, "TCP");
       await lab.listenAll(8080, "UDP");
       const results = await lab.probeMany([
@@ -25,4 +26,5 @@ describe("deny action (kernel)", () => {
       expect(results.map((r) => r.outcome)).toEqual([outcome, outcome, "connected"]);
     }, 800);
   });
+});
 });

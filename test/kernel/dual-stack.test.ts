@@ -1,6 +1,6 @@
 // IPv6 goes the same way as IPv4: ip6tables and inet6 sets, decided per family.
 import { describe, expect, it } from "vitest";
-import { allPairs, disagreements, enforce, modelFrom, withLab } from "./harness.js";
+import { allPairs, BACKENDS, disagreements, enforce, modelFrom, withLab } from "./harness.js";
 
 const MANIFEST = `
 apiVersion: moat.dev/v1
@@ -52,15 +52,17 @@ spec:
     - {action: Allow}
 `;
 
+describe.each(BACKENDS)("%s", (backend) => {
 describe("dual stack (kernel)", () => {
   it("decides IPv4 and IPv6 apart, routed across nodes and bridged on one", async () => {
     const model = modelFrom(MANIFEST);
     await withLab(model, async (lab) => {
-      await enforce(lab, model);
+      await enforce(lab, model, backend);
       const expected = allPairs(model, [{ port: 8080, protocol: "TCP" }, { port: 8080, protocol: "UDP" }]);
       const clientToWeb = expected.filter((e) => e.from === "client" && e.protocol === "TCP" && (e.to === "10.70.0.10" || e.to === "fd70::10"));
       expect(clientToWeb.map((e) => [e.family, e.allowed])).toEqual([[4, false], [6, true]]);
       expect(await disagreements(lab, expected)).toEqual([]);
     });
   });
+});
 });

@@ -4,6 +4,7 @@ import "../support/state-dirs.js";
 import { readFileSync } from "node:fs";
 import { compile } from "../../src/compile/index.js";
 import { applyPlan, type ApplyReport } from "../../src/dataplane/index.js";
+import type { BackendName } from "../../src/render/index.js";
 import { cleanupLabs, createLab, labPrefix, requireKernelTools, withLabInterfaces, type Lab, type ProbeRequest, type ProbeResult } from "../../src/lab/index.js";
 import { buildModel, formatIssue, parseDocuments, type Model } from "../../src/model/index.js";
 import { decide } from "../../src/policy/index.js";
@@ -21,9 +22,12 @@ export const exampleModel = (name: string) => modelFrom(readFileSync(new URL(`..
 
 export const nodesOf = (model: Model) => [...new Set(model.workloads.map((w) => w.node))].sort();
 
-export async function enforce(lab: Lab, model: Model): Promise<ApplyReport[]> {
+/** Every kernel test runs once per backend (MOAT_BACKENDS=iptables,nftables narrows it). */
+export const BACKENDS = (process.env.MOAT_BACKENDS ?? "iptables,nftables").split(",").filter(Boolean) as BackendName[];
+
+export async function enforce(lab: Lab, model: Model, backend: BackendName = "iptables"): Promise<ApplyReport[]> {
   const reports: ApplyReport[] = [];
-  for (const node of nodesOf(model)) reports.push(await applyPlan(lab.nodeRunner(node), compile(model, node)));
+  for (const node of nodesOf(model)) reports.push(await applyPlan(lab.nodeRunner(node), compile(model, node), { backend }));
   return reports;
 }
 

@@ -5,11 +5,12 @@ import { describe, expect, it } from "vitest";
 import { withLabInterfaces } from "../../src/lab/index.js";
 import { expectedCells, fixtureFor, loadCases, policiesOf } from "../dialects/kubernetes/conformance-cases.js";
 import { modelOf } from "../dialects/kubernetes/helpers.js";
-import { enforce, withLab } from "./harness.js";
+import { BACKENDS, enforce, withLab } from "./harness.js";
 
 const CHOSEN = ["001-default-deny-ingress.yaml", "010-podselector-and-nsselector.yaml", "017-ingress-one-named-port.yaml", "025-deny-egress-podselector.yaml", "035-egress-cidr-except.yaml", "044-udp-ports.yaml"];
 const cases = loadCases().filter((c) => CHOSEN.includes(c.file));
 
+describe.each(BACKENDS)("%s", (backend) => {
 describe("Kubernetes conformance through the kernel", () => {
   it("has the chosen cases", () => expect(cases.map((c) => c.file).sort()).toEqual([...CHOSEN].sort()));
 
@@ -17,7 +18,7 @@ describe("Kubernetes conformance through the kernel", () => {
     const step = c.steps[0]!;
     const model = withLabInterfaces(modelOf([...fixtureFor(step), ...policiesOf(step, c.file)]));
     await withLab(model, async (lab) => {
-      await enforce(lab, model);
+      await enforce(lab, model, backend);
       const wrong: string[] = [];
       for (const probe of step.probes.filter((p) => p.protocol !== "SCTP")) {
         const protocol = probe.protocol as "TCP" | "UDP";
@@ -34,4 +35,5 @@ describe("Kubernetes conformance through the kernel", () => {
       expect(wrong).toEqual([]);
     });
   });
+});
 });

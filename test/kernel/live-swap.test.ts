@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/index.js";
 import { applyPlan } from "../../src/dataplane/index.js";
 import { decide, pairAddresses } from "../../src/policy/index.js";
-import { modelFrom, withLab } from "./harness.js";
+import { modelFrom, withLab, BACKENDS } from "./harness.js";
 
 const base = `
 apiVersion: moat.dev/v1
@@ -49,6 +49,7 @@ spec:
   ingress: [{action: Allow, protocol: TCP, ports: [80], from: {selector: app == "client"}}]
 `;
 
+describe.each(BACKENDS)("%s", (backend) => {
 describe("live swap (kernel)", () => {
   it("200 swaps between two policies, and every probe gets one of their two answers", async () => {
     // X opens a and c; Y opens a and b. Both open a; neither opens d; they differ on b and c.
@@ -66,7 +67,7 @@ describe("live swap (kernel)", () => {
     await withLab(x, async (lab) => {
       await lab.listenAll(80, "TCP");
       const nodes = ["n1", "n2"];
-      for (const n of nodes) await applyPlan(lab.nodeRunner(n), compile(x, n));
+      for (const n of nodes) await applyPlan(lab.nodeRunner(n), compile(x, n), { backend });
       let swapping = true;
       const wrong: string[] = [];
       let probes = 0;
@@ -86,15 +87,16 @@ describe("live swap (kernel)", () => {
       for (let i = 0; i < 200; i++) {
         const m = i % 2 === 0 ? y : x;
         for (const n of nodes) {
-          const report = await applyPlan(lab.nodeRunner(n), compile(m, n));
+          const report = await applyPlan(lab.nodeRunner(n), compile(m, n), { backend });
           expect(report.changed).toBe(true);
         }
       }
       swapping = false;
       await prober;
-      console.log(`live swap: 200 swaps on 2 nodes in ${((performance.now() - started) / 1000).toFixed(1)} s, ${probes} probes, ${wrong.length} wrong`);
+      console.log(`live swap (${backend}): 200 swaps on 2 nodes in ${((performance.now() - started) / 1000).toFixed(1)} s, ${probes} probes, ${wrong.length} wrong`);
       expect(probes).toBeGreaterThan(200);
       expect(wrong).toEqual([]);
     }, 3000);
   }, 600_000);
+});
 });

@@ -36,12 +36,12 @@ spec: {node: n1, network: net, ips: [10.95.0.2]}
 ${policies}`;
 
 describe("60 policies on every workload (kernel)", () => {
-  it.each(["nft", "legacy"] as const)("applies with iptables-%s and agrees with decide", async (flavor) => {
+  it.each([{ name: "iptables-nft", flavor: "nft" as const }, { name: "iptables-legacy", flavor: "legacy" as const }, { name: "nftables" }])("applies with $name and agrees with decide", async ({ flavor }) => {
     const model = modelFrom(MANIFEST);
     await withLab(model, async (lab) => {
       const runner = lab.nodeRunner("n1");
-      const report = await applyPlan(runner, compile(model, "n1"), { flavor });
-      expect(report).toMatchObject({ changed: true, flavor });
+      const report = await applyPlan(runner, compile(model, "n1"), flavor ? { flavor } : { backend: "nftables" });
+      expect(report).toMatchObject({ changed: true, ...(flavor ? { flavor } : { backend: "nftables" }) });
       const expected = allPairs(model, [{ port: 80, protocol: "TCP" }, { port: 81, protocol: "TCP" }]);
       expect(expected.filter((e) => e.allowed).map((e) => `${e.from}->${e.to}:${e.port}`)).toEqual(["client->10.95.0.2:80"]);
       expect(await disagreements(lab, expected)).toEqual([]);

@@ -1,0 +1,55 @@
+// Every example's nft text, as files, checked by the real nft (`nft -c -f`, in a namespace of the
+// test's own) and loaded into the fake kernel; bridge mode is refused with the reason.
+import { describe, expect, it, afterAll, beforeAll } from "vitest";
+import { nftables } from "../../src/render/index.js";
+import { processRunner, runOk } from "../../src/dataplane/index.js";
+import { labPrefix } from "../../src/lab/index.js";
+import { FakeKernel } from "../support/fake-kernel.js";
+import { examples } from "./examples.js";
+
+const ns = `${labPrefix()}nftc`;
+beforeAll(async () => {
+  await runOk(processRunner(), "ip", ["netns", "add", ns]);
+});
+afterAll(async () => {
+  await processRunner().run("ip", ["netns", "del", ns]);
+});
+
+describe.each(examples())("example $name (node $node), nftables", ({ name, plan }) => {
+  if (plan.bridged) {
+    it("is refused: nft cannot match a bridge port in the inet forward hook", () => {
+      expect(() => nftables.renderNft(plan)).toThrow(/the nftables backend cannot match the bridge port \S+: use the iptables backend for bridge mode/);
+    });
+    return;
+  }
+  const text = nftables.renderReplace(plan);
+
+  it("renders as its golden file", async () => {
+    await expect(nftables.renderTableText(plan)).toMatchFileSnapshot(`__golden__/${name}.nft`);
+  });
+
+  it("is accepted by the real nft (nft -c -f)", async () => {
+    const r = await processRunner(ns).run("nft", ["-c", "-f", "-"], { input: `table inet moat\n${nftables.renderTableText(plan)}` });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("loads into the fake kernel as one transaction and reads back chain for chain", async () => {
+    const k = new FakeKernel();
+    const r = await k.run("nft", ["-f", "-"], { input: text });
+    expect(r.stderr).toBe("");
+    const rendering = nftables.renderNft(plan);
+    const t = k.nft.tables.get("inet moat")!;
+    for (const [chain, rules] of rendering.chains) expect(t.chains.get(chain)).toEqual(rules);
+    for (const s of rendering.sets) expect([...t.sets.get(s.name)!.elements].sort()).toEqual(s.elements);
+  });
+});
+
+describe("nft escaping", () => {
+  it("keeps quotes, backslashes, semicolons and newlines out of nft strings", () => {
+    for (const hostile of ['a"b', "a\\b", "a;b", "a\nb", "a\u001b[2Jb", "$x", "#c"]) {
+      const s = nftables.nftString(hostile, 100);
+      expect(s.slice(1, -1)).not.toMatch(/["\\;\n\u001b$#]/);
+    }
+  });
+});
