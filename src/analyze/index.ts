@@ -5,3 +5,4 @@ export { walkRuleset, ruleMatchesPacket, type RulesWalk, type RulesStep } from "
 export { lintRuleset, formatFinding, ruleCovers } from "./lint.js";
 export type { AnalyzedPacket } from "./packet.js";
 export * from "./types.js";
+export { verifyNode, nodeFlows, analyzedPacketOf, passInterfaces, type VerifyReport, type VerifyDisagreement, type PassInterfaces } from "./verify.js";

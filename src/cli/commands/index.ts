@@ -3,6 +3,7 @@ import type { RegisterCommand } from "../context.js";
 import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
 import { registerDataplane } from "./dataplane.js";
+import { registerExplain } from "./explain.js";
 import { registerExport } from "./export.js";
 import { registerImport } from "./import.js";
 import { registerLint } from "./lint.js";
@@ -11,6 +12,7 @@ import { registerPolicy } from "./policy.js";
 import { registerResources } from "./resources.js";
 import { registerServer } from "./server.js";
 import { registerValidate } from "./validate.js";
+import { registerVerify } from "./verify.js";
 
 export const COMMANDS: RegisterCommand[] = [
   registerValidate,
@@ -22,6 +24,8 @@ export const COMMANDS: RegisterCommand[] = [
   registerImport,
   registerPolicy,
   registerLint,
+  registerVerify,
+  registerExplain,
   registerResources,
   registerServer,
 ];

@@ -1,0 +1,75 @@
+// `moat verify -f FILE... --node N`: the rules and sets read back from this host's kernel, walked for
+// every flow between the node's workloads and the others on every declared port, compared with decide.
+import { analyze, verifyNode, type AnalyzedRuleset, type VerifyReport } from "../../analyze/index.js";
+import { existingTables, nftPresent, processRunner, runOk, toolsFor, type Runner } from "../../dataplane/index.js";
+import { Unavailable } from "../../errors/index.js";
+import type { Model } from "../../model/index.js";
+import { withFiles, type RegisterCommand } from "../context.js";
+import { EXIT, UsageError } from "../errors.js";
+import { parseOutput } from "../options.js";
+import { readModel } from "../read-model.js";
+
+export interface KernelRules {
+  ruleset: AnalyzedRuleset;
+  /** The tools read, e.g. "iptables-nft-save -c -t filter". */
+  sources: string[];
+}
+
+/**
+ * The filter table of both families (with counters) and every ipset, read back through the runner from
+ * whichever iptables holds moat's jump, and analyzed.
+ */
+export async function readKernelRules(runner: Runner): Promise<KernelRules> {
+  const tables = await existingTables(runner);
+  const candidates = (["nft", "legacy"] as const).filter((f) => tables[f].length);
+  const texts: { flavor: string; family: 4 | 6; text: string; file: string }[] = [];
+  let chosen: (typeof candidates)[number] | undefined;
+  for (const flavor of candidates) {
+    const read: typeof texts = [];
+    for (const family of tables[flavor]) {
+      const cmd = toolsFor(flavor).save(family);
+      read.push({ flavor, family, file: `${cmd} -c -t filter`, text: (await runOk(runner, cmd, ["-c", "-t", "filter"])).stdout });
+    }
+    if (!chosen || read.some((r) => / -j moat-/.test(r.text))) {
+      chosen = flavor;
+      texts.splice(0, texts.length, ...read);
+      if (read.some((r) => / -j moat-/.test(r.text))) break;
+    }
+  }
+  if (!texts.some((t) => / -j moat-/.test(t.text)) && (await nftPresent(runner))) {
+    throw new Unavailable("moat's rules on this host are in nftables; verify reads iptables and ipset rules only");
+  }
+  const ipset = (await runOk(runner, "ipset", ["save"])).stdout;
+  const inputs = [{ file: "ipset save", text: ipset }, ...texts.map((t) => ({ file: t.file, text: t.text, family: t.family }))];
+  return { ruleset: analyze(inputs), sources: inputs.map((i) => i.file) };
+}
+
+export async function runVerify(runner: Runner, model: Model, node: string): Promise<VerifyReport & { sources: string[] }> {
+  if (!model.workloads.some((w) => w.node === node)) throw new UsageError(`--node ${JSON.stringify(node)} has no workloads in the manifests (nodes: ${[...new Set(model.workloads.map((w) => w.node))].sort().join(", ")})`);
+  const kernel = await readKernelRules(runner);
+  return { ...verifyNode(model, node, kernel.ruleset), sources: kernel.sources };
+}
+
+export function verifyText(r: VerifyReport): string {
+  const lines = [`node ${r.node}: ${r.agree}/${r.flows} flows agree`];
+  for (const d of r.disagreements) {
+    const k = d.kernel;
+    const kernel = k.rule ? `${k.verdict} by ${k.rule.file}:${k.rule.line}: ${k.rule.text}` : k.node === r.node ? `${k.verdict} by the policy of FORWARD` : `${k.verdict} on node ${k.node}`;
+    lines.push(`disagree: ${d.protocol} ${d.from} (${d.src}) -> ${d.to} (${d.dst}) port ${d.port ?? "-"}: decide ${d.decide.allowed ? "allows" : "denies"} (${d.decide.reason}); the kernel ${k.allowed ? "allows" : "denies"} it (${kernel})`);
+  }
+  return lines.join("\n");
+}
+
+export const registerVerify: RegisterCommand = (program, { io, setExit }) => {
+  withFiles(program.command("verify").description("read this host's kernel rules back and check every flow of the node's workloads against the manifests"))
+    .requiredOption("--node <name>", "the node this host is")
+    .option("-o, --output <format>", "text or json", "text")
+    .action(async (opts: { filename: string[]; node: string; output: string }) => {
+      const output = parseOutput(opts.output, ["text", "json"] as const);
+      const model = await readModel(io, opts.filename);
+      const report = await runVerify(processRunner(), model, opts.node);
+      for (const n of report.notes) io.err(`note: ${n}`);
+      io.out(output === "json" ? JSON.stringify(report, null, 2) : verifyText(report));
+      setExit(report.disagreements.length ? EXIT.denied : EXIT.ok);
+    });
+};
