@@ -1,0 +1,47 @@
+// The verbs that read the kernel, on input they refuse before reading anything.
+import { describe, expect, it } from "vitest";
+import { analyze, verifyNode } from "../../src/analyze/index.js";
+import { compile } from "../../src/compile/index.js";
+import { run, runOnDisk } from "../cli/fake-io.js";
+import { exampleModel } from "../kernel/harness.js";
+
+const DCOS = new URL("../../examples/dcos-overlays.yaml", import.meta.url).pathname;
+
+describe("moat verify and explain: bad input", () => {
+  it("verify: a node without workloads is exit 2, naming the nodes there are", async () => {
+    const r = await runOnDisk(["verify", "-f", DCOS, "--node", "agent-9"]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err).toMatch(/--node "agent-9" has no workloads .*agent-1, agent-2/);
+  });
+
+  it("explain: a flow that does not pass the node is exit 2", async () => {
+    const r = await runOnDisk(["explain", "-f", DCOS, "--from", "it-2", "--to", "hr-2", "--port", "8080", "--node", "agent-1"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/does not pass node "agent-1"/);
+  });
+
+  it("both need -f and --node", async () => {
+    expect((await run(["verify", "--node", "a"])).code).toBe(2);
+    expect((await run(["explain", "-f", "x", "--from", "a", "--to", "b"])).code).toBe(2);
+  });
+});
+
+describe("verifyNode on text (no kernel)", () => {
+  const model = exampleModel("dcos-overlays.yaml");
+  const compiled = async (node: string) => (await runOnDisk(["compile", "-f", DCOS, "--node", node, "-o", "text"])).out;
+
+  it("the node's own compiled rules agree on every flow", async () => {
+    for (const node of ["agent-1", "agent-2"]) {
+      const r = verifyNode(model, node, analyze([{ file: "compiled", text: await compiled(node) }]), new Map([["agent-1", compile(model, "agent-1")], ["agent-2", compile(model, "agent-2")]]));
+      expect(r.flows).toBe(20);
+      expect(r.disagreements).toEqual([]);
+    }
+  });
+
+  it("a kernel without moat's rules disagrees wherever decide denies, with FORWARD's policy as the kernel's reason", async () => {
+    const r = verifyNode(model, "agent-1", analyze([{ file: "empty", text: "*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n" }]));
+    expect(r.disagreements.length).toBeGreaterThan(0);
+    for (const d of r.disagreements) expect(d).toMatchObject({ decide: { allowed: false }, kernel: { allowed: true, rule: null, node: "agent-1" } });
+  });
+});
