@@ -88,7 +88,8 @@ export function compile(model: Model, node: string): Plan {
       ...[...withIf]
         .sort((a, b) => (a.interface! < b.interface! ? -1 : a.interface! > b.interface! ? 1 : 0))
         .flatMap((w): PlanRule[] => {
-          const from: Match = bridgeOf.get(w.network) ? { physdevIn: w.interface! } : { inInterface: w.interface! };
+          const bridge = bridgeOf.get(w.network);
+          const from: Match = bridge ? { physdevIn: w.interface!, bridge } : { inInterface: w.interface! };
           return [
             ...w.ips.map((ip): PlanRule => ({ match: { ...from, family: ip.family, srcAddr: hostText(ip) }, verdict: { kind: "return" }, comment: `${w.id}` })),
             { match: from, verdict: { kind: "drop" }, comment: `source address is not one of ${w.id}` },

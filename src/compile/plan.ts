@@ -41,6 +41,8 @@ export interface Match {
   inInterface?: string;
   /** The bridge port the packet came in on (bridge mode, with br_netfilter). */
   physdevIn?: string;
+  /** With physdevIn: the bridge that port belongs to (a backend that cannot see ports checks them apart). */
+  bridge?: string;
   /** Only for this address family (the rule is left out of the other family's rules). */
   family?: 4 | 6;
   protocol?: L4Protocol;

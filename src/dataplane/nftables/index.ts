@@ -14,13 +14,14 @@ import type { Runner } from "../runner.js";
 import { runChecked, runTool, withFailedLine } from "../tools.js";
 import type { ApplyOptions, Dataplane, Difference, ReadBack, ResetReport } from "../types.js";
 import { planHash } from "../hash.js";
+import { ensureBridgeNetfilter } from "../bridge.js";
 import { parseNftTable, TABLE_ARGS, toReadBack } from "./read.js";
 
 const nftFile = (runner: Runner, text: string) => runTool(runner, "nft", ["-f", "-"], { input: text }).catch(withFailedLine);
 
 export async function nftPresent(runner: Runner): Promise<boolean> {
-  const r = await runner.run("nft", ["list", "tables", NFT_FAMILY]);
-  return r.code === 0 && new RegExp(`^table ${NFT_FAMILY} ${NFT_TABLE}$`, "m").test(r.stdout);
+  const r = await runner.run("nft", ["list", "tables"]);
+  return r.code === 0 && new RegExp(`^table (${NFT_FAMILY}|bridge) ${NFT_TABLE}$`, "m").test(r.stdout);
 }
 
 async function readTable(runner: Runner, terse = false) {
@@ -39,7 +40,7 @@ function elementChanges(before: Record<string, string[]>, sets: nftables.NftSet[
     const want = new Set(s.elements);
     const add = s.elements.filter((e) => !had.has(e));
     const remove = [...had].filter((e) => !want.has(e));
-    if (add.length || remove.length) out.push({ set: s.name, add, remove });
+    if (add.length || remove.length) out.push({ set: s.name, ...(s.table ? { table: s.table } : {}), add, remove });
   }
   return out;
 }
@@ -50,6 +51,11 @@ async function hookHash(runner: Runner): Promise<string | undefined> {
   if (r.code !== 0) return undefined;
   const hooked = /type filter hook forward priority/.test(r.stdout);
   return hooked ? /jump moat-fwd comment "moat plan ([0-9a-f]{12})"/.exec(r.stdout)?.[1] : undefined;
+}
+
+async function readBridge(runner: Runner, terse = false) {
+  const r = await runner.run("nft", [...(terse ? ["-t"] : []), "list", "table", "bridge", NFT_TABLE]);
+  return r.code === 0 ? parseNftTable(r.stdout) : undefined;
 }
 
 const isInterval = (s: { decl: string[] }) => s.decl.includes("flags interval");
@@ -72,13 +78,12 @@ export function nftablesDataplane(runner: Runner): Dataplane {
 
   async function replace(plan: Plan, r: nftables.NftRendering, before: Record<string, string[]> | undefined) {
     await nftFile(runner, nftables.renderReplace(plan, r));
-    const back = await readTable(runner, true);
-    const view = toReadBack(back);
+    const view = toReadBack(await readTable(runner, true), r.bridge ? await readBridge(runner, true) : undefined);
     const chains = Object.fromEntries([...view.chains].map(([k, l]) => [k, linesHash(l)]));
     const sets: Record<string, string> = {};
     for (const s of r.sets) {
       if (isInterval(s)) {
-        const one = await runTool(runner, "nft", ["list", "set", NFT_FAMILY, NFT_TABLE, s.name]);
+        const one = await runTool(runner, "nft", ["list", "set", s.table ?? NFT_FAMILY, NFT_TABLE, s.name]);
         sets[s.name] = linesHash(parseNftTable(one.stdout).sets.get(s.name)?.elements ?? []);
       } else sets[s.name] = linesHash(s.elements);
     }
@@ -88,13 +93,14 @@ export function nftablesDataplane(runner: Runner): Dataplane {
 
   return {
     backend: "nftables",
-    read: async (): Promise<ReadBack> => toReadBack(await readTable(runner)),
+    read: async (): Promise<ReadBack> => toReadBack(await readTable(runner), await readBridge(runner)),
     async apply(plan: Plan, prior: AppliedRecord | undefined, _opts: ApplyOptions = {}) {
+      const notes = plan.bridged ? await ensureBridgeNetfilter(runner) : [];
       const t = performance.now();
       const r = nftables.renderNft(plan);
       const renderMs = performance.now() - t;
       const before = (prior as (AppliedRecord & { elements?: Record<string, string[]> }) | undefined)?.elements;
-      const base = { backend: "nftables" as const, rulesHash: r.rulesHash, generation: "a" as const, notes: [] as string[], renderMs, ...counts(plan, r) };
+      const base = { backend: "nftables" as const, rulesHash: r.rulesHash, generation: "a" as const, notes, renderMs, ...counts(plan, r) };
       if (prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner)) === r.rulesHash) {
         const changes = elementChanges(before, r.sets);
         if (!changes.length) return { report: { ...base, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
@@ -112,15 +118,16 @@ export function nftablesDataplane(runner: Runner): Dataplane {
     },
     async reset(): Promise<ResetReport> {
       const table = await readTable(runner, true);
-      if (!table) return { chains: 0, sets: 0 };
-      await nftFile(runner, `table ${NFT_FAMILY} ${NFT_TABLE}\ndelete table ${NFT_FAMILY} ${NFT_TABLE}\n`);
-      return { chains: table.chains.size, sets: table.sets.size };
+      const bridge = await readBridge(runner);
+      if (!table && !bridge) return { chains: 0, sets: 0 };
+      await nftFile(runner, nftables.DELETE_TABLES);
+      return { chains: (table?.chains.size ?? 0) + (bridge?.chains.size ?? 0), sets: (table?.sets.size ?? 0) + (bridge?.sets.size ?? 0) };
     },
     async verify(rec: AppliedRecord): Promise<Difference[]> {
       const hash = await hookHash(runner);
       if (hash === undefined) return [{ kind: "hook-missing", name: "inet", detail: "moat's forward base chain or its jump is missing" }];
       if (hash !== rec.rulesHash) return [{ kind: "hook-changed", name: "inet", detail: `the base chain carries rules ${hash}, applied were ${rec.rulesHash}` }];
-      const r = await runner.run("nft", ["-t", "list", "sets", NFT_FAMILY]);
+      const r = await runner.run("nft", ["-t", "list", "sets"]);
       const names = new Set([...r.stdout.matchAll(/^\s*set (\S+) \{/gm)].map((m) => m[1]!));
       return Object.keys(rec.sets)
         .filter((n) => !names.has(n))

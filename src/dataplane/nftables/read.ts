@@ -45,8 +45,10 @@ export function parseNftTable(text: string): NftTable {
   return { chains, sets };
 }
 
-export function toReadBack(table: NftTable | undefined): ReadBack {
-  if (!table) return { backend: "nftables", hooks: { inet: { position: -1, count: 0 } }, chains: new Map(), sets: new Map() };
+export function toReadBack(table: NftTable | undefined, bridge?: NftTable): ReadBack {
+  const bridgeChains = [...(bridge?.chains ?? [])].map(([n, l]): [string, string[]] => [`bridge ${n}`, l]);
+  const bridgeSets = [...(bridge?.sets ?? [])].map(([n, s]): [string, string[]] => [n, s.elements]);
+  if (!table) return { backend: "nftables", hooks: { inet: { position: -1, count: 0 } }, chains: new Map(bridgeChains), sets: new Map(bridgeSets) };
   const base = table.chains.get(nftables.NFT_BASE_CHAIN);
   const hooked = !!base && base.some((l) => l.startsWith("type filter hook forward"));
   const jump = base?.find((l) => l.startsWith("jump "));
@@ -56,8 +58,8 @@ export function toReadBack(table: NftTable | undefined): ReadBack {
   return {
     backend: "nftables",
     hooks: { inet: { position, count: hooked && jump ? 1 : 0, ...(hooked && jump ? { generation: generationOf("moat-a-fwd")! } : {}), ...(hash ? { rulesHash: hash } : {}) } },
-    chains: new Map([...table.chains].map(([n, l]) => [`${NFT_FAMILY} ${n}`, l])),
-    sets: new Map([...table.sets].map(([n, s]) => [n, s.elements])),
+    chains: new Map([...[...table.chains].map(([n, l]): [string, string[]] => [`${NFT_FAMILY} ${n}`, l]), ...bridgeChains]),
+    sets: new Map([...[...table.sets].map(([n, s]): [string, string[]] => [n, s.elements]), ...bridgeSets]),
   };
 }
 

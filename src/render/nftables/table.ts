@@ -28,6 +28,8 @@ export const nftChain = (name: string) => `moat-${name}`;
 
 export interface NftSet {
   name: string;
+  /** The table's family: inet (moat's table) or bridge (anti-spoofing of bridge ports). */
+  table?: "bridge";
   /** The declaration lines inside `set name { ... }`, without elements. */
   decl: string[];
   elements: string[];
@@ -39,7 +41,17 @@ export interface NftRendering {
   sets: NftSet[];
   /** Each chain's declaration and rules, in order, keyed by chain name. */
   chains: Map<string, string[]>;
+  /** Bridge mode: the prerouting chain of `table bridge moat`, which checks the source address of every
+   * frame from a workload's bridge port (nft cannot see the bridge port in the inet forward hook). */
+  bridge?: string[];
 }
+
+export const BRIDGE_SPOOF_OK = (f: Family) => `bspoof-ok-${f}`;
+export const BRIDGE_SPOOF_IF = "bspoof-if";
+export const BRIDGE_BOUND = (f: Family) => `bspoof-bound-${f}`;
+export const BRIDGE_CHAIN = "prerouting";
+/** Neighbour discovery and multicast listener messages come from :: or link-local addresses. */
+const ND_TYPES = "{ 130, 131, 132, 133, 134, 135, 136, 143 }";
 
 const isHost = (cidr: string) => /\/32$/.test(cidr) && !cidr.includes(":") || /\/128$/.test(cidr);
 const bare = (cidr: string) => (isHost(cidr) ? cidr.replace(/\/\d+$/, "") : cidr);
@@ -118,16 +130,29 @@ function chainRules(rules: PlanRule[]): string[] {
   });
 }
 
-function spoofing(plan: Plan): { sets: NftSet[]; rules: string[] } {
+function spoofing(plan: Plan): { sets: NftSet[]; rules: string[]; bridge?: string[] } {
   const spoof = plan.chains.find((c) => c.name === "spoof");
   const ok: Record<Family, string[]> = { 4: [], 6: [] };
   const ifs: string[] = [];
+  const bok: Record<Family, string[]> = { 4: [], 6: [] };
+  const bifs: string[] = [];
+  const bbound: Record<Family, string[]> = { 4: [], 6: [] };
   const rest: PlanRule[] = [];
   for (const r of spoof?.rules ?? []) {
-    const iface = r.match.inInterface;
-    if (r.match.physdevIn) throw new Error(`the nftables backend cannot match the bridge port ${r.match.physdevIn}: use the iptables backend for bridge mode`);
-    if (iface && r.verdict.kind === "return" && r.match.srcAddr) ok[r.match.srcAddr.includes(":") ? 6 : 4].push(`${nftString(iface, 15)} . ${bare(r.match.srcAddr)}`);
-    else if (iface && r.verdict.kind === "drop" && !r.match.srcAddr && !r.match.sets) ifs.push(nftString(iface, 15));
+    const port = r.match.physdevIn;
+    const iface = r.match.inInterface ?? port;
+    const [okList, ifList] = port ? [bok, bifs] : [ok, ifs];
+    if (iface && r.verdict.kind === "return" && r.match.srcAddr) {
+      const f = r.match.srcAddr.includes(":") ? 6 : 4;
+      okList[f].push(`${nftString(iface, 15)} . ${bare(r.match.srcAddr)}`);
+      // Routed on from the bridge, the packet comes in on the bridge; the bridge table checked its port.
+      if (port && r.match.bridge) {
+        ok[f].push(`${nftString(r.match.bridge, 15)} . ${bare(r.match.srcAddr)}`);
+        bbound[f].push(bare(r.match.srcAddr));
+      }
+    }
+    else if (iface && r.verdict.kind === "drop" && !r.match.srcAddr && !r.match.sets) ifList.push(nftString(iface, 15));
+    else if (port) throw new Error(`the nftables backend cannot match the bridge port ${port} in this rule: use the iptables backend for bridge mode`);
     else rest.push(r);
   }
   const sets: NftSet[] = [
@@ -139,7 +164,22 @@ function spoofing(plan: Plan): { sets: NftSet[]; rules: string[] } {
     `iifname @${SPOOF_IF} drop comment "any other source address on a workload interface"`,
     ...chainRules(rest),
   ];
-  return { sets, rules };
+  if (!bifs.length) return { sets, rules };
+  sets.push(
+    ...([4, 6] as const).map((f) => ({ name: BRIDGE_SPOOF_OK(f), table: "bridge" as const, decl: [`type ifname . ${f === 4 ? "ipv4_addr" : "ipv6_addr"}`, `comment "workload bridge ports and their addresses"`], elements: [...new Set(bok[f])].sort() })),
+    { name: BRIDGE_SPOOF_IF, table: "bridge" as const, decl: ["type ifname", `comment "workload bridge ports"`], elements: [...new Set(bifs)].sort() },
+    ...([4, 6] as const).map((f) => ({ name: BRIDGE_BOUND(f), table: "bridge" as const, decl: [`type ${f === 4 ? "ipv4_addr" : "ipv6_addr"}`, `comment "addresses of workloads on bridge ports"`], elements: [...new Set(bbound[f])].sort() })),
+  );
+  const bridge = [
+    `type filter hook ${BRIDGE_CHAIN} priority -10; policy accept;`,
+    `iifname . ip saddr @${BRIDGE_SPOOF_OK(4)} return comment "the address of the workload on this bridge port"`,
+    `iifname . ip6 saddr @${BRIDGE_SPOOF_OK(6)} return comment "the address of the workload on this bridge port"`,
+    `icmpv6 type ${ND_TYPES} return comment "IPv6 neighbour discovery and multicast listeners, from :: or link-local"`,
+    `ip saddr @${BRIDGE_BOUND(4)} drop comment "address of a workload on a bridge port, from another port"`,
+    `ip6 saddr @${BRIDGE_BOUND(6)} drop comment "address of a workload on a bridge port, from another port"`,
+    `ether type { ip, ip6 } iifname @${BRIDGE_SPOOF_IF} drop comment "any other source address on a workload bridge port"`,
+  ];
+  return { sets, rules, bridge };
 }
 
 export function renderNft(plan: Plan): NftRendering {
@@ -147,9 +187,9 @@ export function renderNft(plan: Plan): NftRendering {
   const sets = [...plan.sets.flatMap(planSets), ...spoof.sets];
   const chains = new Map<string, string[]>();
   for (const c of plan.chains) chains.set(nftChain(c.name), c.name === "spoof" ? spoof.rules : chainRules(c.rules));
-  const structure = [...sets.map((s) => `${s.name} ${s.decl.join("; ")}`), ...[...chains].map(([n, rules]) => `${n}\n${rules.join("\n")}`)].join("\n");
+  const structure = [...sets.map((s) => `${s.name} ${s.decl.join("; ")}`), ...[...chains].map(([n, rules]) => `${n}\n${rules.join("\n")}`), ...(spoof.bridge ?? [])].join("\n");
   const rulesHash = createHash("sha256").update(structure).digest("hex").slice(0, 12);
-  return { rulesHash, sets, chains };
+  return { rulesHash, sets, chains, ...(spoof.bridge ? { bridge: spoof.bridge } : {}) };
 }
 
 /** The base chain's lines: the hook, and the one jump that carries the rules hash. */
@@ -162,22 +202,31 @@ const block = (kind: string, name: string, lines: string[]) => [`\t${kind} ${nam
 /** `table inet moat { ... }` with every set (and its elements) and chain. */
 export function renderTableText(plan: Plan, r: NftRendering = renderNft(plan)): string {
   const lines = [`table ${NFT_FAMILY} ${NFT_TABLE} {`];
-  for (const s of r.sets) lines.push(...block("set", s.name, [...s.decl, ...(s.elements.length ? [`elements = { ${s.elements.join(", ")} }`] : [])]));
+  for (const s of r.sets.filter((x) => !x.table)) lines.push(...block("set", s.name, [...s.decl, ...(s.elements.length ? [`elements = { ${s.elements.join(", ")} }`] : [])]));
   lines.push(...block("chain", NFT_BASE_CHAIN, baseChain(plan, r.rulesHash)));
   for (const [name, rules] of r.chains) lines.push(...block("chain", name, rules));
   lines.push("}");
+  if (r.bridge) {
+    lines.push(`table bridge ${NFT_TABLE} {`);
+    for (const s of r.sets.filter((x) => x.table === "bridge")) lines.push(...block("set", s.name, [...s.decl, ...(s.elements.length ? [`elements = { ${s.elements.join(", ")} }`] : [])]));
+    lines.push(...block("chain", BRIDGE_CHAIN, r.bridge), "}");
+  }
   return lines.join("\n") + "\n";
 }
 
 /** One `nft -f` transaction that replaces moat's table (whatever it held) by the Plan's. */
 export function renderReplace(plan: Plan, r: NftRendering = renderNft(plan)): string {
-  return `table ${NFT_FAMILY} ${NFT_TABLE}\ndelete table ${NFT_FAMILY} ${NFT_TABLE}\n${renderTableText(plan, r)}`;
+  return `${DELETE_TABLES}${renderTableText(plan, r)}`;
 }
 
+/** Removes both of moat's tables, whether they exist or not (a table is created before it is deleted). */
+export const DELETE_TABLES = `table ${NFT_FAMILY} ${NFT_TABLE}\ndelete table ${NFT_FAMILY} ${NFT_TABLE}\ntable bridge ${NFT_TABLE}\ndelete table bridge ${NFT_TABLE}\n`;
+
 /** One `nft -f` transaction of element adds and deletes. */
-export function renderElementChanges(changes: { set: string; add: string[]; remove: string[] }[]): string {
+export function renderElementChanges(changes: { set: string; table?: "bridge"; add: string[]; remove: string[] }[]): string {
   const lines: string[] = [];
-  for (const c of changes) if (c.remove.length) lines.push(`delete element ${NFT_FAMILY} ${NFT_TABLE} ${c.set} { ${c.remove.join(", ")} }`);
-  for (const c of changes) if (c.add.length) lines.push(`add element ${NFT_FAMILY} ${NFT_TABLE} ${c.set} { ${c.add.join(", ")} }`);
+  const at = (c: { table?: "bridge" }) => `${c.table ?? NFT_FAMILY} ${NFT_TABLE}`;
+  for (const c of changes) if (c.remove.length) lines.push(`delete element ${at(c)} ${c.set} { ${c.remove.join(", ")} }`);
+  for (const c of changes) if (c.add.length) lines.push(`add element ${at(c)} ${c.set} { ${c.add.join(", ")} }`);
   return lines.join("\n") + "\n";
 }
