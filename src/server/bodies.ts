@@ -4,8 +4,7 @@ import { parse as parseJson, printParseErrorCode, type ParseError } from "jsonc-
 import { z } from "zod";
 import { BadRequest } from "../errors/index.js";
 import { formatIssue, fromZod, PROTOCOLS } from "../model/index.js";
-import { parseSources, type ParsedSources } from "../service/index.js";
-import { stripServerFields } from "./resources.js";
+import { parseSources, withoutResourceVersion, type ParsedSources } from "../service/index.js";
 
 export const BODY_NAME = "body";
 
@@ -46,7 +45,7 @@ export function manifestsOf(text: string, contentType?: string): ParsedSources {
   if (contentType?.startsWith("application/json") && text.trim()) checkJsonSyntax(text);
   const parsed = parseSources([{ name: BODY_NAME, text }]);
   if (parsed.issues.length) throw new BadRequest(`malformed body: ${parsed.issues.map(formatIssue).join("; ")}`);
-  return { docs: parsed.docs.map((d) => ({ ...d, doc: stripServerFields(d.doc) })), issues: [] };
+  return { docs: parsed.docs.map((d) => ({ ...d, doc: withoutResourceVersion(d.doc) })), issues: [] };
 }
 
 /** One object of the given schema; a body that does not fit is a 400 naming each field. */

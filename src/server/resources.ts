@@ -1,6 +1,7 @@
 // Resources as the API names them: a plural in the URL, a kind in the manifest, a key in the store.
 import { BadRequest, NotFound } from "../errors/index.js";
 import { show } from "../model/index.js";
+import { withResourceVersion } from "../service/index.js";
 import type { Manifest, ResourceKey, ResourceKind, StoredResource } from "../store/index.js";
 
 export const KIND_OF_PLURAL: Record<string, ResourceKind> = {
@@ -32,20 +33,7 @@ export function manifestKey(m: Manifest): ResourceKey {
 }
 
 /** What clients see: the manifest, with the revision of its last change as metadata.resourceVersion. */
-export function present(r: { object: Manifest; revision: number }): Manifest {
-  const meta = (r.object.metadata ?? {}) as Record<string, unknown>;
-  return { ...r.object, metadata: { ...meta, resourceVersion: String(r.revision) } };
-}
-
-/** A manifest read back from the API may be applied again: the server-set field goes. */
-export function stripServerFields(doc: unknown): unknown {
-  if (!doc || typeof doc !== "object" || Array.isArray(doc)) return doc;
-  const d = doc as Record<string, unknown>;
-  const meta = d.metadata;
-  if (!meta || typeof meta !== "object" || !("resourceVersion" in meta)) return doc;
-  const { resourceVersion: _, ...rest } = meta as Record<string, unknown>;
-  return { ...d, metadata: rest };
-}
+export const present = (r: { object: Manifest; revision: number }): Manifest => withResourceVersion(r.object, r.revision);
 
 export const byKind = (items: StoredResource[], kind: ResourceKind, namespace?: string) =>
   items.filter((r) => r.key.kind === kind && (namespace === undefined || r.key.namespace === namespace));

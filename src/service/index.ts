@@ -5,3 +5,4 @@ export { runCheck, checkAnswer, type CheckRequest, type CheckAnswer, type CheckV
 export { matrixAnswer } from "./matrix.js";
 export { nodePlan, modelNodes, type NodePlan } from "./plan.js";
 export { resolveEndpoint, flowAddresses } from "./endpoints.js";
+export { withResourceVersion, withoutResourceVersion } from "./resource-version.js";
