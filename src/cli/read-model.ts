@@ -1,5 +1,5 @@
-import type { Issue, Model } from "../model/index.js";
-import { assembleModel, parseSources, type ParsedSources } from "../service/index.js";
+import { formatIssue, type Issue, type Model } from "../model/index.js";
+import { assemble, parseSources, type ParsedSources } from "../service/index.js";
 import { UsageError } from "./errors.js";
 import { NotText, type Io } from "./io.js";
 
@@ -39,5 +39,7 @@ export function requireObjects(parsed: ParsedSources, files: string[]): void {
 export async function readModel(io: Io, files: string[], opts: { allowEmpty?: boolean } = {}): Promise<Model> {
   const parsed = await readDocuments(io, files);
   if (!opts.allowEmpty) requireObjects(parsed, files);
-  return assembleModel(parsed);
+  const { model, notes } = assemble(parsed);
+  for (const note of notes) io.err(`info: ${formatIssue(note)}`);
+  return model;
 }

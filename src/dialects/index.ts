@@ -6,7 +6,8 @@ import { importKubernetes, kubernetesKind } from "./kubernetes/index.js";
 
 const READ = `moat reads ${API_VERSION} resources, v1 Namespace and Pod, and networking.k8s.io/v1 NetworkPolicy`;
 
-export function toMoatDocuments(sources: SourcedDoc[]): { docs: SourcedDoc[]; issues: Issue[] } {
+/** moat documents, the issues of those that could not be translated, and notes (info) on what was left out. */
+export function toMoatDocuments(sources: SourcedDoc[]): { docs: SourcedDoc[]; issues: Issue[]; notes: Issue[] } {
   const issues: Issue[] = [];
   const kept = sources.filter((source) => {
     const d = source.doc as { apiVersion?: unknown; kind?: unknown } | null;
@@ -16,7 +17,7 @@ export function toMoatDocuments(sources: SourcedDoc[]): { docs: SourcedDoc[]; is
     return false;
   });
   const k = importKubernetes(kept);
-  return { docs: k.docs, issues: [...issues, ...k.issues] };
+  return { docs: k.docs, issues: [...issues, ...k.issues], notes: k.notes };
 }
 
 export { exportKubernetes, POD_NETWORK } from "./kubernetes/index.js";

@@ -5,10 +5,10 @@ import type { z } from "zod";
 import type { SourcedDoc } from "./documents.js";
 import { cidrContains, cidrsOverlap, parseCidr, parseIp, type Cidr, type Ip } from "./ip.js";
 import { show, type Issue, type IssuePath, type Result } from "./issues.js";
-import { labelKeyProblem, labelValueProblem, PSEUDO_PREFIX, resourceNameProblem } from "./labels.js";
+import { labelKeyProblem, labelValueProblem, nodeNameProblem, PSEUDO_PREFIX, resourceNameProblem } from "./labels.js";
 import { API_VERSION, KINDS, type EgressRuleDoc, type IngressRuleDoc, type Kind } from "./schema.js";
 import { parseSelector } from "./selector.js";
-import type { Model, Namespace, Network, Peer, Policy, PortSpec, Rule, SelectorRef, Settings, Workload } from "./types.js";
+import { NO_NODE, type Model, type Namespace, type Network, type Peer, type Policy, type PortSpec, type Rule, type SelectorRef, type Settings, type Workload } from "./types.js";
 import { fromZod } from "./zod-issues.js";
 
 type Report = (path: IssuePath, code: string, message: string) => void;
@@ -91,10 +91,11 @@ function checkNames(list: Parsed<Kind>[]): void {
   const seen = new Map<string, SourcedDoc>();
   for (const { value, report, source } of list) {
     const meta = value.metadata;
-    const nameProblem = resourceNameProblem(meta.name);
+    const reserved = source.origin !== "kubernetes";
+    const nameProblem = resourceNameProblem(meta.name, { reserved });
     if (nameProblem) report(["metadata", "name"], "invalid-name", nameProblem);
     if (meta.namespace !== undefined) {
-      const nsProblem = resourceNameProblem(meta.namespace);
+      const nsProblem = resourceNameProblem(meta.namespace, { reserved });
       if (nsProblem) report(["metadata", "namespace"], "invalid-name", nsProblem.replace(/^name/, "namespace"));
     }
     for (const [key, val] of Object.entries(meta.labels ?? {})) {
@@ -180,12 +181,16 @@ function buildWorkload({ value, report }: Parsed<"Workload">, networks: Map<stri
     const problem = portNumberProblem(p.port);
     if (problem) report(["spec", "ports", i, "port"], "invalid-port", problem);
   });
+  if (spec.node !== undefined) {
+    const problem = nodeNameProblem(spec.node);
+    if (problem) report(["spec", "node"], "invalid-node", problem);
+  }
   const labels: Record<string, string> = { ...(metadata.labels ?? {}) };
   labels[`${PSEUDO_PREFIX}name`] = metadata.name;
   labels[`${PSEUDO_PREFIX}network`] = spec.network;
-  labels[`${PSEUDO_PREFIX}node`] = spec.node;
+  if (spec.node !== undefined) labels[`${PSEUDO_PREFIX}node`] = spec.node;
   if (metadata.namespace) labels[`${PSEUDO_PREFIX}namespace`] = metadata.namespace;
-  const w: Workload = { id: idOf(metadata), name: metadata.name, labels, node: spec.node, network: spec.network, ips, ports: spec.ports };
+  const w: Workload = { id: idOf(metadata), name: metadata.name, labels, node: spec.node ?? NO_NODE, network: spec.network, ips, ports: spec.ports };
   if (metadata.namespace) w.namespace = metadata.namespace;
   if (spec.interface !== undefined) w.interface = spec.interface;
   return w;
@@ -202,7 +207,7 @@ function checkWorkloadsTogether(parsed: Parsed<"Workload">[], workloads: Workloa
       if (owner) parsed[wi]!.report(["spec", "ips", i], "duplicate-ip", `${show(ip.text)} is already the address of workload ${show(owner)}`);
       else owners.set(key, w.id);
     });
-    if (w.interface) {
+    if (w.interface && w.node !== NO_NODE) {
       const key = `${w.node}/${w.interface}`;
       const owner = interfaces.get(key);
       if (owner) parsed[wi]!.report(["spec", "interface"], "duplicate-interface", `${show(w.interface)} is already the interface of workload ${show(owner)} on node ${show(w.node)}`);

@@ -14,6 +14,8 @@ export interface SourcedDoc {
   /** Zero-based position of the document in its file. */
   index: number;
   doc: unknown;
+  /** Set when a dialect made this document from another system's object, which keeps its own name rules. */
+  origin?: "kubernetes";
 }
 
 export const MAX_ALIASES = 100;

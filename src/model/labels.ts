@@ -28,13 +28,29 @@ export function labelValueProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** Resource names: like Kubernetes object names, but case is kept (Rancher and CNI names carry capitals). */
-export function resourceNameProblem(name: string): string | undefined {
+/**
+ * Resource names: like Kubernetes object names, but case is kept (Rancher and CNI names carry capitals).
+ * Names starting with "moat" are kept for moat's own kinds; objects read from Kubernetes keep their
+ * names (a namespace moat-system, a pod moat-web), as chains and sets are named by hashes.
+ */
+export function resourceNameProblem(name: string, opts: { reserved?: boolean } = {}): string | undefined {
   if (name.length === 0 || name.length > 253 || !NAME.test(name)) {
     return `name ${JSON.stringify(name)} is invalid: it must be 1-253 characters of [A-Za-z0-9-_.], starting and ending with a letter or digit`;
   }
-  if (name.toLowerCase().startsWith("moat")) {
+  if (opts.reserved !== false && name.toLowerCase().startsWith("moat")) {
     return `name ${JSON.stringify(name)} is reserved: names starting with "moat" belong to moat's own chains and sets`;
+  }
+  return undefined;
+}
+
+/**
+ * Node names: what Kubernetes accepts for a Node (a lowercase DNS subdomain, at most 253 characters).
+ * They name the host an agent runs on and are printed in rule files, so nothing else may pass.
+ */
+export function nodeNameProblem(name: string): string | undefined {
+  if (name.length === 0) return "node name is empty";
+  if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
+    return `node name ${JSON.stringify(name)} is invalid: it must be a lowercase DNS subdomain (at most 253 characters of a-z, 0-9, '-' and '.', each dot-separated part starting and ending with a letter or digit)`;
   }
   return undefined;
 }

@@ -56,7 +56,7 @@ export const networkSchema = resource(
 export const workloadSchema = resource(
   "Workload",
   z.strictObject({
-    node: z.string().min(1),
+    node: z.string().optional(),
     network: z.string().min(1),
     ips: z.array(z.string()).min(1),
     interface: z.string().optional(),

@@ -16,6 +16,9 @@ export type PortProtocol = (typeof PORT_PROTOCOLS)[number];
 export type PolicyType = (typeof POLICY_TYPES)[number];
 export type DenyAction = (typeof DENY_ACTIONS)[number];
 
+/** Workload.node of a workload that is on no node. */
+export const NO_NODE = "";
+
 export type Labels = Readonly<Record<string, string>>;
 
 export interface SelectorRef {
@@ -50,6 +53,10 @@ export interface Workload {
   namespace?: string;
   /** metadata.labels plus the pseudo-labels moat.dev/name, moat.dev/network, moat.dev/node, moat.dev/namespace. */
   labels: Labels;
+  /**
+   * The node it runs on, or NO_NODE ("") for one that is on no node (a pod not yet scheduled, or one
+   * written only for analysis): its addresses are in the sets of every node, and no node enforces it.
+   */
   node: string;
   network: string;
   ips: Ip[];

@@ -1,5 +1,6 @@
 // Turns zod's issues into moat's: every message names the field and the value it was given.
 import type { z } from "zod";
+import { editDistance } from "./distance.js";
 import { show, type Issue } from "./issues.js";
 
 function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
@@ -11,26 +12,10 @@ function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return v;
 }
 
-/** Edit distance where swapping two neighbours counts as one edit: "spce" is one typo away from "spec". */
-function distance(a: string, b: string): number {
-  let before: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
-      row.push(d);
-    }
-    [before, prev] = [prev, row];
-  }
-  return prev[b.length]!;
-}
-
 function unknownFieldMessage(key: string, known: string[]): string {
   if (key === "from" && known.includes("to")) return `unknown field "from": egress rules name their peer with "to"`;
   if (key === "to" && known.includes("from")) return `unknown field "to": ingress rules name their peer with "from"`;
-  const near = known.filter((k) => distance(k, key) <= Math.max(1, Math.floor(key.length / 3)));
+  const near = known.filter((k) => editDistance(k, key) <= Math.max(1, Math.floor(key.length / 3)));
   const hint = near.length ? ` (did you mean ${near.map((k) => JSON.stringify(k)).join(" or ")}?)` : "";
   return `unknown field ${JSON.stringify(key)}${hint}`;
 }

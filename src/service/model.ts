@@ -24,9 +24,14 @@ export function parseSources(sources: { name: string; text: string }[]): ParsedS
 
 /** The validated model of the documents, or an InvalidInput carrying every issue. */
 export function assembleModel(parsed: ParsedSources): Model {
+  return assemble(parsed).model;
+}
+
+/** The same, with notes on what was read but left out (a pod with no address): info, not issues. */
+export function assemble(parsed: ParsedSources): { model: Model; notes: Issue[] } {
   const moat = toMoatDocuments(parsed.docs);
   const result = buildModel(moat.docs);
   const all = [...parsed.issues, ...moat.issues, ...(result.ok ? [] : result.issues)];
   if (all.length || !result.ok) throw new InvalidInput(all);
-  return result.value;
+  return { model: result.value, notes: moat.notes };
 }

@@ -1,6 +1,6 @@
 import { compile, type Plan } from "../compile/index.js";
 import { planHash } from "../dataplane/index.js";
-import type { Model } from "../model/index.js";
+import { NO_NODE, type Model } from "../model/index.js";
 
 export interface NodePlan {
   node: string;
@@ -15,4 +15,4 @@ export function nodePlan(model: Model, node: string): NodePlan {
 }
 
 /** The nodes the model places workloads on, sorted. */
-export const modelNodes = (model: Model): string[] => [...new Set(model.workloads.map((w) => w.node))].sort();
+export const modelNodes = (model: Model): string[] => [...new Set(model.workloads.map((w) => w.node).filter((n) => n !== NO_NODE))].sort();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildModel, formatIssue, type Issue } from "../../src/model/index.js";
+import { buildModel, formatIssue, NO_NODE, type Issue } from "../../src/model/index.js";
 import { issues, model, namespace, network, policy, sources, workload } from "./manifests.js";
 
 const net = network("net", ["10.0.0.0/16", "fd00::/64"]);
@@ -291,8 +291,8 @@ describe("validation issues name the file, document, resource, field path and va
   });
 
   it("a required field that is missing, and a field of the wrong type", () => {
-    const list = issues({ apiVersion: "moat.dev/v1", kind: "Workload", metadata: { name: "w" }, spec: { network: "net", ips: "10.0.0.1" } }, net);
-    expect(only(list, "required").path).toEqual(["spec", "node"]);
+    const list = issues({ apiVersion: "moat.dev/v1", kind: "Workload", metadata: { name: "w" }, spec: { node: "n", ips: "10.0.0.1" } }, net);
+    expect(only(list, "required").path).toEqual(["spec", "network"]);
     const wrong = only(list, "invalid-type");
     expect(wrong.path).toEqual(["spec", "ips"]);
     expect(wrong.message).toContain('"10.0.0.1"');
@@ -361,5 +361,42 @@ describe("validation gathers every issue", () => {
   it("does not call a network missing when its document is present but invalid", () => {
     const list = issues(network("hr", ["192.168.0.0/16"], "nonee" as "none"), workload("a", { network: "hr", ips: ["192.168.0.1"] }));
     expect(list.map((i) => i.code)).toEqual(["invalid-value"]);
+  });
+});
+
+describe("spec.node (issue 7)", () => {
+  const net = { apiVersion: "moat.dev/v1", kind: "Network", metadata: { name: "net" }, spec: { subnets: ["10.0.0.0/8"] } };
+  const workload = (spec: Record<string, unknown>) => ({ apiVersion: "moat.dev/v1", kind: "Workload", metadata: { name: "w" }, spec: { network: "net", ips: ["10.0.0.1"], ...spec } });
+  const build = (spec: Record<string, unknown>) => buildModel([net, workload(spec)].map((doc, index) => ({ file: "f", index, doc })));
+
+  it.each([
+    ["empty", ""],
+    ["upper case", "Agent-1"],
+    ["a newline and a rule", "agent-1\n-A FORWARD -j ACCEPT"],
+    ["an escape", "agent\x1b[2J"],
+    ["a space", "agent 1"],
+    ["an underscore", "agent_1"],
+    ["a leading dash", "-agent"],
+    ["a trailing dot", "agent."],
+    ["254 characters", "a".repeat(254)],
+    ["a slash", "a/b"],
+  ])("refuses a node name that is %s", (_, node) => {
+    const r = build({ node });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues.map((i) => [i.code, i.path.join(".")])).toEqual([["invalid-node", "spec.node"]]);
+  });
+
+  it.each(["agent-1", "node.example.com", "1h1", "a".repeat(63)])("accepts %s", (node) => {
+    const r = build({ node });
+    expect(r.ok && r.value.workloads[0]!.labels["moat.dev/node"]).toBe(node);
+  });
+
+  it("a workload without spec.node is on no node, without the moat.dev/node label", () => {
+    const r = build({});
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.value.workloads[0]!.node).toBe(NO_NODE);
+      expect(r.value.workloads[0]!.labels).not.toHaveProperty("moat.dev/node");
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { Argument } from "commander";
 import { stringify } from "yaml";
 import { exportKubernetes, toMoatDocuments } from "../../dialects/index.js";
-import { buildModel, type Issue, type SourcedDoc } from "../../model/index.js";
+import { buildModel, formatIssue, type Issue, type SourcedDoc } from "../../model/index.js";
 import { withFiles, type RegisterCommand } from "../context.js";
 import { InvalidInput } from "../errors.js";
 import { parseOutput } from "../options.js";
@@ -36,6 +36,7 @@ export const registerExport: RegisterCommand = (program, { io }) => {
       const read = await readDocuments(io, opts.filename);
       requireObjects(read, opts.filename);
       const moat = toMoatDocuments(read.docs);
+      for (const note of moat.notes) io.err(`info: ${formatIssue(note)}`);
       const built = buildModel(moat.docs);
       const issues = [...read.issues, ...moat.issues, ...(built.ok ? [] : built.issues)];
       if (issues.length || !built.ok) throw new InvalidInput(issues);

@@ -38,8 +38,9 @@ interface Read<K extends KubeKind> {
   failed: () => boolean;
 }
 
-export function importKubernetes(sources: SourcedDoc[]): { docs: SourcedDoc[]; issues: Issue[] } {
+export function importKubernetes(sources: SourcedDoc[]): { docs: SourcedDoc[]; issues: Issue[]; notes: Issue[] } {
   const issues: Issue[] = [];
+  const notes: Issue[] = [];
   const moat = readMoatContext(sources.filter((s) => !kubernetesKind(s.doc)));
   const converted = new Map<SourcedDoc, unknown>();
   const read = <K extends KubeKind>(source: SourcedDoc, kind: K): Read<K> | undefined => {
@@ -68,7 +69,7 @@ export function importKubernetes(sources: SourcedDoc[]): { docs: SourcedDoc[]; i
       if (!r.failed()) converted.set(source, { apiVersion: API_VERSION, kind: "Namespace", metadata: { name: ns.name, labels: ns.labels } });
     } else if (kind === "Pod") {
       const r = read(source, kind);
-      const facts = r && readPod(r.value, r.report);
+      const facts = r && readPod(r.value, r.report, reporter(source, `Pod/${r.value.metadata.namespace ?? "default"}/${r.value.metadata.name}`, notes));
       if (r && facts) pods.push({ r, facts });
     }
   }
@@ -85,19 +86,20 @@ export function importKubernetes(sources: SourcedDoc[]): { docs: SourcedDoc[]; i
     if (!r.failed()) converted.set(source, policy);
   }
 
+  // Converted documents keep Kubernetes' name rules (origin), not moat's reserved prefix.
   const docs: SourcedDoc[] = [];
   for (const source of sources) {
     if (!kubernetesKind(source.doc)) docs.push(source);
-    else if (converted.has(source)) docs.push({ ...source, doc: converted.get(source) });
+    else if (converted.has(source)) docs.push({ ...source, doc: converted.get(source), origin: "kubernetes" });
   }
   // Every pod's namespace exists in Kubernetes, with the label the API server gives it.
   for (const { r, facts } of placed) {
     if (namespaces.has(facts.namespace)) continue;
     namespaces.add(facts.namespace);
-    docs.push({ ...r.source, doc: { apiVersion: API_VERSION, kind: "Namespace", metadata: { name: facts.namespace, labels: namespaceLabels(facts.namespace, {}) } } });
+    docs.push({ ...r.source, doc: { apiVersion: API_VERSION, kind: "Namespace", metadata: { name: facts.namespace, labels: namespaceLabels(facts.namespace, {}) } }, origin: "kubernetes" });
   }
   if (placed.length && !moat.networks.has(POD_NETWORK)) docs.push({ ...placed[0]!.r.source, doc: podNetworkDoc(placed.map((p) => p.facts)) });
-  return { docs, issues };
+  return { docs, issues, notes };
 }
 
 /** Pod addresses are unique, and lie in the pods' network and in no other. */
@@ -129,7 +131,7 @@ function workloadDoc(p: PodFacts): Record<string, unknown> {
     apiVersion: API_VERSION,
     kind: "Workload",
     metadata: { name: p.name, namespace: p.namespace, ...(Object.keys(p.labels).length ? { labels: p.labels } : {}) },
-    spec: { node: p.node, network: POD_NETWORK, ips: p.addresses.map((a) => a.ip.text), ...(p.ports.length ? { ports: p.ports } : {}) },
+    spec: { ...(p.node !== undefined ? { node: p.node } : {}), network: POD_NETWORK, ips: p.addresses.map((a) => a.ip.text), ...(p.ports.length ? { ports: p.ports } : {}) },
   };
 }
 

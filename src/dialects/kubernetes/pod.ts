@@ -14,7 +14,8 @@ export interface PodFacts {
   name: string;
   namespace: string;
   labels: Record<string, string>;
-  node: string;
+  /** spec.nodeName; none for a pod not yet scheduled (or written by hand for analysis): on no node. */
+  node?: string;
   addresses: PodAddress[];
   ports: NamedPort[];
 }
@@ -25,9 +26,9 @@ const ENDED = new Set(["Succeeded", "Failed"]);
 /**
  * The facts of a Pod that takes part in pod networking, or undefined when it does not: a pod on the
  * host's network (it has the node's address, and NetworkPolicy does not apply to it), a pod that has
- * ended, and a Pending pod that has no address yet. Problems go to `report`.
+ * ended, and a pod that has no address (yet), which is told to `note`. Problems go to `report`.
  */
-export function readPod(pod: PodDoc, report: Report): PodFacts | undefined {
+export function readPod(pod: PodDoc, report: Report, note: Report = () => {}): PodFacts | undefined {
   const { metadata, spec, status } = pod;
   const namespace = metadata.namespace ?? "default";
   const nameProblem = dnsSubdomainProblem(metadata.name);
@@ -39,13 +40,14 @@ export function readPod(pod: PodDoc, report: Report): PodFacts | undefined {
 
   const addresses = readAddresses(status, report);
   if (!addresses.length) {
-    if (status?.phase === "Pending" || status?.podIP || status?.podIPs?.length) return undefined;
-    report(["status", "podIP"], "required", `pod ${namespace}/${metadata.name} has no address: moat knows a workload by its IP, so give status.podIP (and status.podIPs) as \`kubectl get pod -o yaml\` prints them`);
+    // Addresses that were given but are wrong are reported by readAddresses.
+    if (status?.podIP || status?.podIPs?.length) return undefined;
+    note(["status", "podIP"], "no-address", `pod ${namespace}/${metadata.name} has no address (status.podIP) and is left out: moat knows a workload by its IP`);
     return undefined;
   }
-  const node = spec?.nodeName;
-  if (!node) report(["spec", "nodeName"], "required", `pod ${namespace}/${metadata.name} has an address but no node: give spec.nodeName`);
-  return { name: metadata.name, namespace, labels: { ...(metadata.labels ?? {}) }, node: node ?? "", addresses, ports: readPorts(spec?.containers ?? [], report) };
+  const facts: PodFacts = { name: metadata.name, namespace, labels: { ...(metadata.labels ?? {}) }, addresses, ports: readPorts(spec?.containers ?? [], report) };
+  if (spec?.nodeName) facts.node = spec.nodeName;
+  return facts;
 }
 
 /** status.podIP and status.podIPs, held to the API server's rules: podIPs[0] is podIP, one per family. */

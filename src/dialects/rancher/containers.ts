@@ -5,7 +5,7 @@
 //
 // Left out, each with a warning: system containers (Rancher's policy does not apply to them),
 // containers that are not running, have no address, or are not on the managed network.
-import { parseIp, show, type IssuePath } from "../../model/index.js";
+import { nodeNameProblem, parseIp, show, type IssuePath } from "../../model/index.js";
 import { brief, not, isLabelKey, isLabelValue, isObject, resource, type Doc, type Origin, type Report } from "../emit.js";
 import { MAPPED_KEYS, mapLabelValue } from "./labels.js";
 import { withoutNulls } from "./rules.js";
@@ -61,6 +61,8 @@ function readContainer(raw: unknown, path: IssuePath, report: Report, ctx: Conta
   const ip = typeof c.primaryIpAddress === "string" ? parseIp(c.primaryIpAddress) : undefined;
   if (!ip?.ok) return void report([...path, "primaryIpAddress"], "invalid-ip", `${brief(c.primaryIpAddress)} is not an IP address`);
   if (typeof c.hostId !== "string" || c.hostId === "") return void report([...path, "hostId"], "missing-field", `a running container needs the hostId of its host, ${not(c.hostId)}`);
+  const hostProblem = nodeNameProblem(c.hostId);
+  if (hostProblem) return void report([...path, "hostId"], "invalid-node", `hostId: ${hostProblem}`);
   const labels = readLabels(c.labels, [...path, "labels"], report, ctx, seen, dropped);
   const ports = readPorts(c, path, report);
   const workload = ctx.claim(name, [...path, "name"], report);

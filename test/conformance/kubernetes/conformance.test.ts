@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { main } from "../../../src/cli/main.js";
 import { compile, type Plan } from "../../../src/compile/index.js";
+import { NO_NODE, type SourcedDoc } from "../../../src/model/index.js";
 import { matrix, pairAddresses } from "../../../src/policy/index.js";
 import { simulateFlow } from "../../../src/simulate/index.js";
 import { expectedCells, fixtureFor, loadCases, PODS, policiesOf, stepYaml, type Probe } from "../../dialects/kubernetes/conformance-cases.js";
@@ -75,6 +76,41 @@ describe("compile, then simulate the Plan", () => {
       });
       return mismatches(probe, verdicts);
     });
+    expect(wrong).toEqual([]);
+  });
+});
+
+/** The same documents with every Pod's spec.nodeName removed: pods written for analysis, on no node (issue 7). */
+function unplaced(docs: SourcedDoc[]): SourcedDoc[] {
+  return docs.map((s) => {
+    const d = s.doc as { kind?: string; spec?: Record<string, unknown> };
+    if (d.kind !== "Pod") return s;
+    const doc = structuredClone(d);
+    delete doc.spec!.nodeName;
+    return { ...s, doc };
+  });
+}
+
+describe("pods stripped of spec.nodeName: policy layer matrix", () => {
+  it.each(steps)("$c.file step $n", ({ c, step }) => {
+    const model = modelOf([...unplaced(fixtureFor(step)), ...policiesOf(step, c.file)]);
+    expect(model.workloads.map((w) => w.id)).toEqual(PODS);
+    expect(model.workloads.every((w) => w.node === NO_NODE)).toBe(true);
+    const wrong = step.probes.flatMap((probe) => mismatches(probe, matrix(model, [{ port: probe.port, protocol: probe.protocol }])));
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("pods stripped of spec.nodeName: moat matrix -o json", () => {
+  it.each(steps)("$c.file step $n", async ({ c, step }) => {
+    const text = [...unplaced(fixtureFor(step)), ...policiesOf(step, c.file)].map((s) => JSON.stringify(s.doc)).join("\n---\n");
+    const io = memoryIo({ "step.yaml": text });
+    const ports = step.probes.flatMap((p) => ["--port", `${p.port}/${p.protocol.toLowerCase()}`]);
+    const code = await main(["matrix", "-f", "step.yaml", ...ports, "-o", "json"], io);
+    expect(io.stderr).toEqual([]);
+    expect(code).toBe(0);
+    const { probes } = JSON.parse(io.stdout.join("")) as { probes: (Verdict & { port: number; protocol: string })[] };
+    const wrong = step.probes.flatMap((probe) => mismatches(probe, probes.filter((p) => p.port === probe.port && p.protocol === probe.protocol)));
     expect(wrong).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { POD_NETWORK, toMoatDocuments } from "../../../src/dialects/index.js";
-import { API_VERSION } from "../../../src/model/index.js";
+import { API_VERSION, formatIssue, NO_NODE } from "../../../src/model/index.js";
 import { issuesOf, modelOf, ns, pod, sources } from "./helpers.js";
 
 describe("a Pod becomes a Workload", () => {
@@ -96,8 +96,6 @@ describe("bad pods are reported with file, resource, path and value, and left ou
     ["an address twice", [pod("a/p", { ip: "10.0.0.1" }), pod("b/q", { ip: "10.0.0.1" })], ['in.yaml#2: Pod/b/q: status.podIPs[0].ip: "10.0.0.1" is already the address of pod a/p']],
     ["not an address", [pod("a/p", { ip: "10.0.0.300" })], ['in.yaml#1: Pod/a/p: status.podIPs[0].ip: "10.0.0.300" is not a valid IPv4 or IPv6 address']],
     ["two of one family", [pod("a/p", { ip: ["10.0.0.1", "10.0.0.2"] })], ['in.yaml#1: Pod/a/p: status.podIPs[1].ip: "10.0.0.2": a pod has at most one address of each family']],
-    ["no address and no phase", [{ ...pod("a/p"), status: undefined }], ["in.yaml#1: Pod/a/p: status.podIP: pod a/p has no address: moat knows a workload by its IP, so give status.podIP (and status.podIPs) as `kubectl get pod -o yaml` prints them"]],
-    ["no node", [{ ...pod("a/p", { ip: "10.0.0.1" }), spec: {} }], ["in.yaml#1: Pod/a/p: spec.nodeName: pod a/p has an address but no node: give spec.nodeName"]],
     ["a label that is not one", [pod("a/p", { ip: "10.0.0.1", labels: { app: "a b" } })], ['in.yaml#1: Pod/a/p: metadata.labels.app: label value "a b" is invalid: it must be at most 63 characters of [A-Za-z0-9-_.], starting and ending with a letter or digit']],
     ["a label of moat's own", [pod("a/p", { ip: "10.0.0.1", labels: { "moat.dev/name": "x" } })], ['in.yaml#1: Pod/a/p: metadata.labels.moat.dev/name: label key "moat.dev/name" is reserved: moat sets the moat.dev/* labels itself']],
     ["an upper-case name", [pod("a/Web", { ip: "10.0.0.1" })], [`in.yaml#1: Pod/a/Web: metadata.name: "Web" is not a valid name: it must be at most 253 characters of lowercase letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit`]],
@@ -144,5 +142,35 @@ describe("documents that are neither moat's nor Kubernetes' kinds moat reads", (
     const doc = { apiVersion: API_VERSION, kind: "Network", metadata: { name: "lan" }, spec: { subnets: ["10.0.0.0/24"] } };
     const input = sources([doc, pod("a/p", { ip: "10.1.0.1" })]);
     expect(toMoatDocuments(input).docs[0]).toBe(input[0]);
+  });
+});
+
+describe("pods that are valid but not (yet) placed (issue 7)", () => {
+  it("a pod with an address and no spec.nodeName is a workload on no node", () => {
+    const m = modelOf(sources([{ ...pod("a/p", { ip: "10.0.0.1", labels: { app: "x" } }), spec: {} }]));
+    expect(m.workloads).toHaveLength(1);
+    expect(m.workloads[0]).toMatchObject({ id: "a/p", node: NO_NODE });
+    expect(m.workloads[0]!.labels).not.toHaveProperty("moat.dev/node");
+  });
+
+  it("a pod with no address at all is left out with a note, not an issue", () => {
+    for (const p of [{ ...pod("a/p"), status: undefined }, pod("a/pending", { phase: "Pending" })]) {
+      const converted = toMoatDocuments(sources([p, pod("a/q", { ip: "10.0.0.1" })]));
+      expect(converted.issues).toEqual([]);
+      expect(converted.notes.map(formatIssue)).toEqual([`in.yaml#1: Pod/a/${p.metadata.name}: status.podIP: pod a/${p.metadata.name} has no address (status.podIP) and is left out: moat knows a workload by its IP`]);
+    }
+  });
+
+  it("keeps Kubernetes names that start with moat: a namespace moat-system, a pod moat-web, a policy moat-allow", () => {
+    const policy = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "moat-allow", namespace: "moat-system" }, spec: { podSelector: {} } };
+    const m = modelOf(sources([ns("moat-system"), pod("moat-system/moat-web", { ip: "10.0.0.1" }), policy]));
+    expect(m.workloads.map((w) => w.id)).toEqual(["moat-system/moat-web"]);
+    expect(m.namespaces.map((n) => n.name)).toEqual(["moat-system"]);
+    expect(m.policies.map((p) => p.id)).toEqual(["moat-system/moat-allow"]);
+  });
+
+  it("still reserves the prefix for moat's own kinds", () => {
+    const own = { apiVersion: API_VERSION, kind: "Network", metadata: { name: "moat-net" }, spec: { subnets: ["10.9.0.0/16"] } };
+    expect(issuesOf(sources([own]))[0]).toMatch(/reserved/);
   });
 });

@@ -111,3 +111,12 @@ describe("Rancher input errors", () => {
     ]);
   });
 });
+
+describe("Rancher hostId (issue 7)", () => {
+  it.each([["1H1"], ["host 1"], ["h1\n-A FORWARD -j ACCEPT"], ["h_1"]])("refuses hostId %j as a node name", (hostId) => {
+    const lines = messages(network([]), collection([container("s/a", {}, { hostId })]));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^c\.json: data\[0\]\.hostId: hostId: node name .* is invalid: it must be a lowercase DNS subdomain/);
+    expect(lines[0]).not.toContain("\n");
+  });
+});
