@@ -5,6 +5,7 @@ import { iptablesBackend, nftablesBackend } from "../../render/index.js";
 import { withFiles, type RegisterCommand } from "../context.js";
 import { parseOutput } from "../options.js";
 import { readModel } from "../read-model.js";
+import { requireNode } from "../../service/index.js";
 import { parseBackend } from "./dataplane.js";
 
 export const registerCompile: RegisterCommand = (program, { io }) => {
@@ -16,6 +17,7 @@ export const registerCompile: RegisterCommand = (program, { io }) => {
       const output = parseOutput(opts.output, ["text", "json"] as const);
       const choice = parseBackend(opts.backend);
       const model = await readModel(io, opts.filename);
+      requireNode(model, opts.node);
       const plan = compile(model, opts.node);
       if (output === "json") return io.out(JSON.stringify(plan, null, 2));
       const backend = (choice === "auto" ? DEFAULT_BACKEND : choice) === "nftables" ? nftablesBackend : iptablesBackend;

@@ -5,6 +5,7 @@ import { withFiles, type RegisterCommand } from "../context.js";
 import { UsageError } from "../errors.js";
 import { parseOutput } from "../options.js";
 import { readModel } from "../read-model.js";
+import { requireNode } from "../../service/index.js";
 import { applyToServer } from "../online-apply.js";
 import { clientOf, withServer, type ServerFlags } from "../online.js";
 
@@ -48,14 +49,16 @@ export const registerDataplane: RegisterCommand = (program, { io, setExit }) => 
     .option("--backend <backend>", backendOption, "auto")
     .option("--iptables <flavor>", flavorOption, "auto")
     .option("-o, --output <format>", "text or json", "text")
-    .action(async (opts: ServerFlags & { filename: string[]; node: string; backend: string; iptables: string; output: string }) => {
+    .option("--allow-empty", "allow input with no resources, or a node no workload is on: this node then enforces nothing (its rules are removed)")
+    .action(async (opts: ServerFlags & { filename: string[]; node: string; backend: string; iptables: string; output: string; allowEmpty?: boolean }) => {
       const output = parseOutput(opts.output, ["text", "json"] as const);
       const client = clientOf(opts);
       if (client) return applyToServer(io, client, opts.filename, output);
       if (opts.node === undefined) throw new UsageError("--node is required to enforce on this host (or give --server URL to store the manifests in a server)");
       const dpOpts = dataplaneOptions(opts);
       let t = performance.now();
-      const model = await readModel(io, opts.filename);
+      const model = await readModel(io, opts.filename, { allowEmpty: !!opts.allowEmpty });
+      requireNode(model, opts.node, { allowEmpty: !!opts.allowEmpty, allowEmptyFlag: "--allow-empty" });
       const load = performance.now() - t;
       t = performance.now();
       const plan = compile(model, opts.node);
