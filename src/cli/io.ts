@@ -1,5 +1,6 @@
 // The CLI's only contact with the outside: files, stdin and the two output streams, injectable for tests.
 // Files and stdin are read as bytes and decoded strictly (src/model/text.ts): not UTF-8 is an error.
+import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import { decodeText } from "../model/index.js";
 
@@ -8,6 +9,8 @@ export interface Io {
   err(text: string): void;
   readFile(path: string): Promise<string>;
   readStdin(): Promise<string>;
+  /** Resolves once stdout has taken what it was given, for output written in many parts. */
+  drain?(): Promise<void>;
 }
 
 /** Input that is not UTF-8 text: the message says why and where, never echoing the bytes. */
@@ -22,6 +25,9 @@ export function decodeInput(bytes: Uint8Array): string {
 export const processIo: Io = {
   out: (text) => void process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
   err: (text) => void process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+  drain: async () => {
+    if (process.stdout.writableNeedDrain) await once(process.stdout, "drain");
+  },
   readFile: async (path) => decodeInput(await readFile(path)),
   readStdin: async () => {
     const chunks: Buffer[] = [];

@@ -21,7 +21,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
 /** The same Io, but what it prints keeps only the newlines and tabs moat laid out: every other control is shown escaped. */
 export function terminalSafe(io: Io): Io {
-  return { ...io, readFile: io.readFile.bind(io), readStdin: io.readStdin.bind(io), out: (text) => io.out(visibleLines(text)), err: (text) => io.err(visibleLines(text)) };
+  const safe: Io = { readFile: io.readFile.bind(io), readStdin: io.readStdin.bind(io), out: (text) => io.out(visibleLines(text)), err: (text) => io.err(visibleLines(text)) };
+  if (io.drain) safe.drain = io.drain.bind(io);
+  return safe;
 }
 
 /** An error as the lines the CLI prints and its exit code: one line per issue, one line for anything else. */

@@ -31,3 +31,10 @@ export function parseOutput<T extends string>(text: string, allowed: readonly T[
   if (!allowed.includes(text as T)) throw new UsageError(`-o ${JSON.stringify(text)} is not an output format; expected one of ${allowed.join(", ")}`);
   return text as T;
 }
+
+/** A whole number of at least 1, e.g. --limit. */
+export function parseCount(text: string, flag: string): number {
+  const n = /^\d{1,15}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1)) throw new UsageError(`${flag} ${JSON.stringify(text)} is not a whole number of at least 1`);
+  return n;
+}

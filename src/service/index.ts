@@ -2,7 +2,7 @@
 // the callers read files, requests or watch events and hand the texts in.
 export { parseSources, assembleModel, assemble, type ParsedSources } from "./model.js";
 export { runCheck, checkAnswer, type CheckRequest, type CheckAnswer, type CheckVerdict } from "./check.js";
-export { matrixAnswer } from "./matrix.js";
+export { matrixAnswer, matrixPorts, requireMatrixSize, MATRIX_LIMIT } from "./matrix.js";
 export { nodePlan, modelNodes, type NodePlan } from "./plan.js";
 export { resolveEndpoint, flowAddresses } from "./endpoints.js";
 export { withResourceVersion, withoutResourceVersion } from "./resource-version.js";
