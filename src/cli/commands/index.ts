@@ -1,5 +1,6 @@
 // Every verb of the CLI, in the order `moat --help` lists them. One line per command file.
 import type { RegisterCommand } from "../context.js";
+import { registerAgent } from "./agent.js";
 import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
 import { registerDataplane } from "./dataplane.js";
@@ -28,4 +29,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerExplain,
   registerResources,
   registerServer,
+  registerAgent,
 ];

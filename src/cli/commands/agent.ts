@@ -1,0 +1,50 @@
+// `moat agent`: keep this node (or a network namespace of it) enforcing the server's desired state.
+import { pino } from "pino";
+import { AgentMetrics, NodeAgent } from "../../agent/index.js";
+import { processRunner, type BackendChoice } from "../../dataplane/index.js";
+import { parseListen } from "../../server/index.js";
+import type { RegisterCommand } from "../context.js";
+import { UsageError } from "../errors.js";
+import { clientOf, withServer, type ServerFlags } from "../online.js";
+
+/** "500ms", "30s", "2m", or plain milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  const n = m ? Number(m[1]) * (m[2] === "m" ? 60_000 : m[2] === "s" ? 1000 : 1) : NaN;
+  if (!(n >= 10 && n <= 24 * 3600_000)) throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration between 10ms and 24h (e.g. 500ms, 30s, 2m)`);
+  return Math.round(n);
+}
+
+const BACKENDS = ["auto", "iptables", "nftables"] as const;
+
+export const registerAgent: RegisterCommand = (program, { io }) => {
+  withServer(program.command("agent").description("keep this node's kernel enforcing the server's resources: list, watch, compile, apply, restore"))
+    .requiredOption("--node <name>", "the node this agent enforces (workloads with this spec.node are local)")
+    .option("--state-dir <dir>", "where the last applied Plan is kept, and applied first at start", "/var/lib/moat")
+    .option("--resync <duration>", "full comparison with the kernel this often", "30s")
+    .option("--check-interval <duration>", "look for outside changes (a firewall reload) this often", "500ms")
+    .option("--netns <name>", "enforce in this network namespace (ip netns) instead of the agent's own")
+    .option("--backend <backend>", "auto, iptables or nftables", "auto")
+    .option("--metrics <host:port>", "serve Prometheus metrics at http://HOST:PORT/metrics")
+    .action(async (opts: ServerFlags & { node: string; stateDir: string; resync: string; checkInterval: string; netns?: string; backend: string; metrics?: string }) => {
+      const client = clientOf(opts);
+      if (!client) throw new UsageError("agent needs --server URL (or MOAT_SERVER)");
+      if (!BACKENDS.includes(opts.backend as BackendChoice)) throw new UsageError(`--backend ${JSON.stringify(opts.backend)} is not one of ${BACKENDS.join(", ")}`);
+      const resyncMs = parseDuration(opts.resync, "--resync");
+      const checkMs = parseDuration(opts.checkInterval, "--check-interval");
+      const listen = opts.metrics ? parseListen(opts.metrics) : undefined;
+      const log = pino({ base: { node: opts.node } });
+      const metrics = new AgentMetrics();
+      const httpServer = listen ? await metrics.serve(listen.host, listen.port) : undefined;
+      const agent = new NodeAgent({ client, node: opts.node, runner: processRunner(opts.netns), stateDir: opts.stateDir, log, metrics, resyncMs, checkMs, backend: opts.backend as BackendChoice });
+      await agent.start();
+      io.err(`moat agent for node ${opts.node} following ${client.url}${opts.netns ? ` in network namespace ${opts.netns}` : ""}`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGTERM", resolve);
+        process.once("SIGINT", resolve);
+      });
+      await agent.close();
+      httpServer?.close();
+      log.info("stopped; the rules stay in place");
+    });
+};
