@@ -84,11 +84,14 @@ export async function applyPlan(runner: Runner, plan: Plan, opts: DataplaneOptio
     const timings = { kernel: 0 };
     return timed(timings, async () => {
       const backend = await resolveBackend(runner, opts);
-      const dp = await open(runner, backend, opts.flavor);
       const before = await loadRecord(runner);
+      // The flavour moat wrote last time, unless told otherwise: detecting it reads every table.
+      const dp = await open(runner, backend, opts.flavor ?? (before?.backend === "iptables" && backend === "iptables" ? before.flavor : undefined));
       const { report, record } = await dp.apply(plan, before?.backend === backend ? before : undefined, opts);
       await saveRecord(runner, record);
-      const removedOther = await removeOthers(runner, { backend, ...(dp.flavor ? { flavor: dp.flavor } : {}) });
+      // Other copies can only exist after a switch (or with no record of an earlier apply): look then.
+      const same = before && before.backend === backend && before.flavor === dp.flavor;
+      const removedOther = same ? [] : await removeOthers(runner, { backend, ...(dp.flavor ? { flavor: dp.flavor } : {}) });
       const revoke = opts.revokeEstablished ?? true;
       const revoked = revoke && report.rulesChanged ? await revokeDenied(runner, plan) : 0;
       return { ...report, changed: report.changed || removedOther.length > 0, removedOther, revoked, timings };

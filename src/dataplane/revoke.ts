@@ -66,10 +66,17 @@ export async function revokeDenied(runner: Runner, plan: Plan): Promise<number> 
     const f = family === 4 ? "ipv4" : "ipv6";
     const listed = await runChecked(runner, "conntrack", ["-L", "-f", f]);
     if (listed.code !== 0) continue;
+    // Many entries share a flow but for the source port (a client's repeated connections): judge and
+    // delete each flow once, all its entries at a time.
+    const judged = new Map<string, TrackedFlow | undefined>();
     for (const flow of parseConntrack(listed.stdout, family)) {
-      if (!deniedByPlan(plan, flow, ifaces)) continue;
+      const key = `${flow.protocol} ${flow.src} ${flow.dst} ${flow.dport ?? ""}`;
+      if (!judged.has(key)) judged.set(key, deniedByPlan(plan, flow, ifaces) ? flow : undefined);
+    }
+    for (const flow of judged.values()) {
+      if (!flow) continue;
       const args = ["-D", "-f", f, "-p", flow.protocol, "-s", flow.src, "-d", flow.dst];
-      if (flow.sport !== undefined && (flow.protocol === "tcp" || flow.protocol === "udp" || flow.protocol === "sctp")) args.push("--sport", String(flow.sport), "--dport", String(flow.dport));
+      if (flow.dport !== undefined && (flow.protocol === "tcp" || flow.protocol === "udp" || flow.protocol === "sctp")) args.push("--dport", String(flow.dport));
       const r = await runner.run("conntrack", args);
       if (r.code === 0) cut++;
     }

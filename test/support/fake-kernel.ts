@@ -273,7 +273,11 @@ export class FakeKernel implements Runner {
     if (args[0] === "-D") {
       const want = (flag: string) => args[args.indexOf(flag) + 1];
       const keep = (l: string) =>
-        !ofFamily(l) || !l.startsWith(want("-p")!) || !l.includes(` src=${want("-s")} dst=${want("-d")} `) || (args.includes("--dport") && !l.includes(` sport=${want("--sport")} dport=${want("--dport")} `));
+        !ofFamily(l) ||
+        !l.startsWith(want("-p")!) ||
+        !l.includes(` src=${want("-s")} dst=${want("-d")} `) ||
+        (args.includes("--sport") && !l.includes(` sport=${want("--sport")} `)) ||
+        (args.includes("--dport") && !new RegExp(` dport=${want("--dport")}( |$)`).test(l.split(" src=").slice(0, 2).join(" src=")));
       const before = this.conntrack.length;
       this.conntrack = this.conntrack.filter(keep);
       const n = before - this.conntrack.length;

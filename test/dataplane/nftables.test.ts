@@ -1,0 +1,101 @@
+// The nftables executor on the fake kernel: one transaction per apply, element updates for workloads
+// that come or go, a no-op that reads only the base chain, status against the record, and revoke.
+import { describe, expect, it } from "vitest";
+import { applyPlan, readStatus, resetDataplane, verifyApplied } from "../../src/dataplane/index.js";
+import { nftables } from "../../src/render/index.js";
+import { FakeKernel } from "../support/fake-kernel.js";
+import { planA, planAWithNewWorkload, planB } from "./fixtures.js";
+
+const nft = { backend: "nftables" as const };
+const nftWrites = (k: FakeKernel) => k.calls.filter((c) => c.cmd === "nft" && c.args.includes("-f"));
+
+describe("nftables apply", () => {
+  it("installs the table in one nft -f transaction and agrees with status", async () => {
+    const k = new FakeKernel();
+    const report = await applyPlan(k, planA, nft);
+    expect(report).toMatchObject({ backend: "nftables", changed: true, rulesChanged: true });
+    expect(nftWrites(k)).toHaveLength(1);
+    const t = k.nft.tables.get("inet moat")!;
+    expect([...t.chains.keys()]).toContain("forward");
+    expect(t.chains.get("forward")![1]).toMatch(new RegExp(`^jump moat-fwd comment "moat plan ${report.rulesHash}"$`));
+    expect(await readStatus(k, nft)).toMatchObject({ backend: "nftables", agrees: true, applied: true, hookAtTop: true });
+    expect(await verifyApplied(k)).toEqual({ ok: true, differences: [] });
+  });
+
+  it("a repeated apply writes nothing and reads only the base chain", async () => {
+    const k = new FakeKernel();
+    await applyPlan(k, planA, nft);
+    const before = k.calls.length;
+    const again = await applyPlan(k, planA, nft);
+    expect(again.changed).toBe(false);
+    const calls = k.calls.slice(before).map((c) => [c.cmd, ...c.args].join(" "));
+    expect(calls.filter((c) => c.startsWith("nft"))).toEqual(["nft list chain inet moat forward"]);
+    expect(calls.filter((c) => /save|list table/.test(c))).toEqual([]);
+  });
+
+  it("a workload more is element adds only, one transaction, nothing read back", async () => {
+    const k = new FakeKernel();
+    await applyPlan(k, planA, nft);
+    const before = k.calls.length;
+    const grown = await applyPlan(k, planAWithNewWorkload, nft);
+    expect(grown).toMatchObject({ changed: true, rulesChanged: false });
+    const calls = k.calls.slice(before).filter((c) => c.cmd === "nft");
+    const write = calls.filter((c) => c.args.includes("-f"));
+    expect(write).toHaveLength(1);
+    expect(write[0]!.input!.trim().split("\n").every((l) => /^add element inet moat \S+ \{ 10\.1\.0\.4 \}$/.test(l))).toBe(true);
+    expect(calls.filter((c) => c.args.includes("table"))).toEqual([]);
+    expect((await readStatus(k, nft)).agrees).toBe(true);
+    // And back: element deletes.
+    const shrunk = await applyPlan(k, planA, nft);
+    expect(shrunk.rulesChanged).toBe(false);
+    expect(nftWrites(k).at(-1)!.input!).toMatch(/^delete element inet moat/);
+    expect((await readStatus(k, nft)).agrees).toBe(true);
+  });
+
+  it("a changed policy replaces the table in one transaction; status sees a rule inserted by hand", async () => {
+    const k = new FakeKernel();
+    await applyPlan(k, planA, nft);
+    const changed = await applyPlan(k, planB, nft);
+    expect(changed.rulesChanged).toBe(true);
+    const input = nftWrites(k).at(-1)!.input!;
+    expect(input.startsWith(nftables.DELETE_TABLES)).toBe(true);
+    expect((await readStatus(k, nft)).agrees).toBe(true);
+    k.nft.tables.get("inet moat")!.chains.get("moat-eg")!.unshift("accept");
+    expect((await readStatus(k, nft)).differences).toEqual([{ kind: "chain-changed", name: "inet moat-eg", detail: expect.any(String) }]);
+    k.nft.tables.get("inet moat")!.chains.get("forward")!.splice(1, 1);
+    expect((await verifyApplied(k)).differences.map((d) => d.kind)).toEqual(["hook-missing"]);
+    // The next apply sees the hook gone and resyncs in full.
+    expect((await applyPlan(k, planB, nft)).rulesChanged).toBe(true);
+    expect((await readStatus(k, nft)).agrees).toBe(true);
+  });
+
+  it("leaves foreign nft tables byte-identical, and reset removes only moat's", async () => {
+    const k = new FakeKernel();
+    await k.run("nft", ["-f", "-"], { input: "table inet firewalld {\n\tchain filter_FORWARD {\n\t\ttype filter hook forward priority filter + 10; policy accept;\n\t\treject with icmpx type admin-prohibited\n\t}\n}\n" });
+    const foreign = k.nft.ruleset();
+    await applyPlan(k, planA, nft);
+    await applyPlan(k, planB, nft);
+    await resetDataplane(k);
+    expect(k.nft.ruleset()).toBe(foreign);
+  });
+});
+
+describe("revoke of established connections", () => {
+  it("deletes the conntrack entries of flows the new plan denies, and keeps the others", async () => {
+    const k = new FakeKernel();
+    // planB denies web-1 (10.1.0.1) egress to 192.0.2.0/24; its connection to 10.2.0.1:5432 stays allowed.
+    k.conntrack = [
+      "tcp      6 431999 ESTABLISHED src=10.1.0.1 dst=192.0.2.7 sport=40000 dport=443 src=192.0.2.7 dst=10.1.0.1 sport=443 dport=40000 [ASSURED] mark=0 use=1",
+      "tcp      6 431999 ESTABLISHED src=10.1.0.1 dst=10.2.0.1 sport=40001 dport=5432 src=10.2.0.1 dst=10.1.0.1 sport=5432 dport=40001 [ASSURED] mark=0 use=1",
+    ];
+    await applyPlan(k, planA, nft);
+    expect(k.conntrack).toHaveLength(2);
+    const report = await applyPlan(k, planB, nft);
+    expect(report.revoked).toBe(1);
+    expect(k.conntrack).toEqual([expect.stringContaining("dport=5432")]);
+    k.conntrack.push("tcp      6 431999 ESTABLISHED src=10.1.0.1 dst=192.0.2.8 sport=1 dport=80 src=192.0.2.8 dst=10.1.0.1 sport=80 dport=1 [ASSURED] mark=0 use=1");
+    await applyPlan(k, planA, nft);
+    expect((await applyPlan(k, planB, { ...nft, revokeEstablished: false })).revoked).toBe(0);
+    expect(k.conntrack).toHaveLength(2);
+  });
+});
