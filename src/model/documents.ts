@@ -47,7 +47,7 @@ export function parseDocuments(text: string, file: string): Parsed {
       if (!(e instanceof YAMLException)) throw e;
       return slowPath(text, file, e, index, lineOf(text, start));
     }
-    for (const value of values) add(out, value, chunk.length, file, index++);
+    for (const value of values) add(out, value, chunk.length, file, index++, chunk);
     index = Math.max(index, index - values.length + count);
   }
   return out;
@@ -67,13 +67,13 @@ function batches(spans: { start: number; end: number }[]): { start: number; end:
 
 function fromValues(values: unknown[], text: string, file: string): Parsed {
   const out: Parsed = { docs: [], issues: [] };
-  values.forEach((value, index) => add(out, value, text.length, file, index));
+  values.forEach((value, index) => add(out, value, text.length, file, index, text));
   return out;
 }
 
-function add(out: Parsed, value: unknown, size: number, file: string, index: number): void {
+function add(out: Parsed, value: unknown, size: number, file: string, index: number, text: string): void {
   if (value === null || value === undefined) return;
-  const problem = sizeProblem(value, { nodes: size + 1000 });
+  const problem = sizeProblem(value, { nodes: size + 1000 }, text.includes("__proto__"));
   if (problem) return void out.issues.push({ code: "syntax", path: [], file, document: index, message: `not valid YAML or JSON: ${problem}` });
   for (const doc of flatten(value)) out.docs.push({ file, index, doc });
 }
@@ -100,14 +100,19 @@ const lineOf = (text: string, offset: number): number => {
   return n;
 };
 
-/** Walks a value without recursion, stopping at the first limit it passes. */
-function sizeProblem(value: unknown, budget: { nodes: number }): string | undefined {
+/**
+ * Walks a value without recursion, stopping at the first limit it passes. With `protoKeys`, a key
+ * "__proto__" is refused too: copied into another object it would set that object's prototype, and
+ * the field would vanish without a word.
+ */
+function sizeProblem(value: unknown, budget: { nodes: number }, protoKeys = false): string | undefined {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length) {
     const [v, depth] = stack.pop()!;
     if (--budget.nodes < 0) return "Excessive alias count indicates a resource exhaustion attack (aliases expand to more nodes than the text holds)";
     if (v === null || typeof v !== "object") continue;
     if (depth > MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
+    if (protoKeys && Object.hasOwn(v, "__proto__")) return 'the key "__proto__" is not allowed';
     for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === "object") stack.push([x, depth + 1]);
     else budget.nodes--;
   }
@@ -138,7 +143,7 @@ function slowPath(text: string, file: string, fast: YAMLException, document = 0,
         continue;
       }
       if (value === null || value === undefined) continue;
-      const problem = sizeProblem(value, budget);
+      const problem = sizeProblem(value, budget, text.includes("__proto__"));
       if (problem) issues.push({ code: "syntax", path: [], file, document: here, message: `not valid YAML or JSON: ${problem}` });
       else for (const doc of flatten(value)) docs.push({ file, index: here, doc });
     }
