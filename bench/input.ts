@@ -55,15 +55,16 @@ export function toYaml(docs: unknown[]): string {
 }
 
 /** In a fresh process: the time main() takes (module loading excluded) and the process's peak RSS. */
-function measure(file: string): { seconds: number; mb: number; baseMb: number; code: number; out: string } {
+function measure(file: string, argv = ["validate", "-f", file]): { seconds: number; mb: number; baseMb: number; code: number; out: string; bytes: number } {
   const script = [
     `const base = process.resourceUsage().maxRSS;`,
     `const { main } = await import("./src/cli/main.ts");`,
-    `let out = ""; const io = { out: (t) => void (out += t), err: (t) => void (out += t), readFile: (await import("./src/cli/io.ts")).processIo.readFile, readStdin: async () => "" };`,
+    // Output is counted, not kept: what is measured is the command's own memory.
+    `let out = ""; let bytes = 0; const io = { out: (t) => void ((bytes += t.length), out.length < 200 && (out += t)), err: (t) => void (out += t), readFile: (await import("./src/cli/io.ts")).processIo.readFile, readStdin: async () => "" };`,
     `const start = process.hrtime.bigint();`,
-    `const code = await main(["validate", "-f", ${JSON.stringify(file)}], io);`,
+    `const code = await main(${JSON.stringify(argv)}, io);`,
     `const seconds = Number(process.hrtime.bigint() - start) / 1e9;`,
-    `console.log(JSON.stringify({ seconds, mb: process.resourceUsage().maxRSS / 1024, baseMb: base / 1024, code, out: out.trim().slice(0, 200) }));`,
+    `console.log(JSON.stringify({ seconds, mb: process.resourceUsage().maxRSS / 1024, baseMb: base / 1024, code, out: out.trim().slice(0, 200), bytes }));`,
   ].join("\n");
   const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
   return JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "{}");
@@ -93,3 +94,21 @@ export function benchInput(): void {
   }
 }
 
+
+const MATRIX_WORKLOADS = 1200;
+const MATRIX_BUDGET_MB = 400;
+
+/** `moat matrix -o json` of 1,200 workloads (1.44 million probes): printed a row at a time, its memory stays flat. */
+export function benchMatrixStream(): void {
+  const dir = mkdtempSync(join(tmpdir(), "moat-bench-matrix-"));
+  try {
+    const file = join(dir, "m.json");
+    writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items: bigDocuments(MATRIX_WORKLOADS, 40) }));
+    const m = measure(file, ["matrix", "-f", file, "--port", "80", "-o", "json", "--limit", "2000000"]);
+    console.log(`input: matrix -o json of ${MATRIX_WORKLOADS} workloads (${(MATRIX_WORKLOADS ** 2).toLocaleString("en-US")} probes, ${(m.bytes / 1e6).toFixed(0)} MB printed): ${m.seconds.toFixed(1)} s, peak RSS ${m.mb.toFixed(0)} MB, exit ${m.code}`);
+    if (m.code !== 0) throw new Error(`matrix exit ${m.code}: ${m.out}`);
+    if (m.mb > MATRIX_BUDGET_MB) throw new Error(`matrix: ${m.mb.toFixed(0)} MB > ${MATRIX_BUDGET_MB} MB`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
