@@ -29,10 +29,19 @@ type Parsed = { docs: SourcedDoc[]; issues: Issue[] };
 export function parseDocuments(text: string, file: string): Parsed {
   const first = /\S/.exec(text)?.[0];
   if (first === "{" || first === "[") {
+    let value: unknown;
+    let parsed = false;
     try {
-      return fromValues([JSON.parse(text)], text, file);
+      value = JSON.parse(text);
+      parsed = true;
     } catch {
       // Not JSON after all (or broken JSON): YAML reads JSON too, and says where it broke.
+    }
+    if (parsed) {
+      // JSON.parse keeps the last of a key given twice; moat refuses it, as it does in YAML.
+      const dup = duplicateKey(text);
+      if (dup) return { docs: [], issues: [{ code: "syntax", path: [], file, document: 0, message: `not valid YAML or JSON: key ${JSON.stringify(dup.key)} is given twice in one object, at line ${lineOf(text, dup.offset) + 1}` }] };
+      return fromValues([value], text, file);
     }
   }
   // A batch of documents at a time, so that the parser's events for one batch are garbage before the next.
@@ -171,4 +180,35 @@ function flatten(value: unknown): unknown[] {
     } else out.push(v);
   }
   return out;
+}
+
+/** The first key given twice in one object of a text that is valid JSON, and where. */
+function duplicateKey(text: string): { key: string; offset: number } | undefined {
+  const stack: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      let j = i + 1;
+      let escaped = false;
+      for (let d = text.charCodeAt(j); d !== 0x22; d = text.charCodeAt(j)) {
+        if (d === 0x5c) (escaped = true), (j += 2);
+        else j++;
+      }
+      const keys = stack[stack.length - 1];
+      if (expectKey && keys) {
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        if (keys.has(key)) return { key, offset: i };
+        keys.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === 0x7b) {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (c === 0x5b) stack.push(null);
+    else if (c === 0x7d || c === 0x5d) stack.pop();
+    else if (c === 0x2c && stack[stack.length - 1]) expectKey = true;
+  }
+  return undefined;
 }

@@ -12,6 +12,8 @@ export interface HostileCase {
   /** Flags that replace a command's defaults (DEFAULT_FLAGS). */
   flags?: Partial<Record<Command, string[]>>;
   expect: Expect;
+  /** Whether an accepted apply must change the base rules (when it matters). */
+  applyChanges?: boolean;
 }
 
 export const DEFAULT_FLAGS: Record<Command, string[]> = {
@@ -234,8 +236,14 @@ export const CASES: HostileCase[] = [
   { name: "--limit below the matrix", input: BASE, flags: { matrix: ["--port", "80", "--limit", "3"] }, expect: { ...ACCEPTED, matrix: 2 } },
   { name: "an unknown flag with escapes", input: BASE, flags: { validate: [`--evil${ESC}`], check: [`--evil${ESC}`] }, expect: { ...ACCEPTED, validate: 2, check: 2 } },
 
+  // --allow-empty is the one way to enforce nothing.
+  { name: "an empty file with apply --allow-empty", input: "", flags: { apply: ["--node", "agent-1", "--allow-empty"] }, expect: { ...REFUSED, apply: 0 }, applyChanges: true },
+  { name: "a node with no workloads with apply --allow-empty", input: BASE, flags: { compile: ["--node", "agent-3"], apply: ["--node", "agent-3", "--allow-empty"] }, expect: { ...ACCEPTED, compile: 2 } },
+  { name: "--allow-empty does not make a bad node name good", input: BASE, flags: { apply: ["--node", "Agent 1", "--allow-empty"] }, expect: { ...ACCEPTED, apply: 2 } },
+  refused("a key twice in JSON", '{"apiVersion": "moat.dev/v1", "kind": "Network", "metadata": {"name": "n"}, "spec": {"subnets": ["10.0.0.0/8"], "isolation": "workload", "isolation": "none"}}'),
+
   // Valid but unusual: accepted.
-  { name: "the base manifest", input: BASE, expect: ACCEPTED },
+  { name: "the base manifest", input: BASE, expect: ACCEPTED, applyChanges: false },
   { name: "the base manifest as JSON", input: withDoc(), expect: ACCEPTED },
   { name: "Windows line ends", input: BASE.replaceAll("\n", "\r\n"), expect: ACCEPTED },
   { name: "a few aliases", input: `${BASE}\n---\napiVersion: moat.dev/v1\nkind: Workload\nmetadata: {name: c, labels: &l {app: web}}\nspec: {node: agent-1, network: it, ips: [10.0.0.3]}\n`, expect: ACCEPTED },

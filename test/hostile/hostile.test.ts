@@ -110,5 +110,6 @@ describe("hostile inputs applied in a network namespace", () => {
     expect(codes(c.expect.apply), `apply gave ${r.code}: ${r.err}`).toContain(r.code);
     expectClean(r.out + r.err);
     if (r.code !== 0) expect(r.unchanged, "a refused apply changed the rules").toBe(true);
+    if (c.applyChanges !== undefined) expect(r.unchanged).toBe(!c.applyChanges);
   });
 });

@@ -49,6 +49,14 @@ describe("parseDocuments on hostile text", () => {
     expect(broken.issues[0]!.message).toMatch(/line 2/);
   });
 
+  it("refuses a key given twice in JSON, as in YAML, and accepts escaped keys that differ", () => {
+    const dup = parseDocuments('{"kind": "A",\n "meta": {"a": 1, "b": {"a": 2}},\n "kind": "B"}', "d.json");
+    expect(dup.docs).toEqual([]);
+    expect(dup.issues.map((i) => i.message)).toEqual(['not valid YAML or JSON: key "kind" is given twice in one object, at line 3']);
+    expect(parseDocuments('{"a\\"b": 1, "a\\u0022c": [{"x": "}", "y": "{\\""}], "k": 2}', "e.json").issues).toEqual([]);
+    expect(parseDocuments('{"a\\u0062": 1, "ab": 2}', "f.json").issues).toHaveLength(1);
+  });
+
   it("does not read timestamps or merge keys into other types", () => {
     expect(parseDocuments("d: 2001-12-14\ny: yes\n", "t.yaml").docs[0]!.doc).toEqual({ d: "2001-12-14", y: "yes" });
   });
