@@ -113,3 +113,31 @@ describe("hostile inputs applied in a network namespace", () => {
     if (c.applyChanges !== undefined) expect(r.unchanged).toBe(!c.applyChanges);
   });
 });
+
+describe("hostile files through the other readers: import, policy, export", () => {
+  const readers: [string, (f: string) => string[]][] = [
+    ["import rancher", (f) => ["import", "rancher", "--network", f]],
+    ["import rancher --containers", (f) => ["import", "rancher", "--network", baseFile.replace(/base\.yaml$/, "rancher-net.json"), "--containers", f]],
+    ["import cloudfoundry", (f) => ["import", "cloudfoundry", f]],
+    ["import cni", (f) => ["import", "cni", f]],
+    ["policy list", (f) => ["policy", "list", "-f", f]],
+    ["export kubernetes", (f) => ["export", "kubernetes", "-f", f]],
+  ];
+  const picked = CASES.map((c, i) => ({ c, i })).filter(({ c }) => c.expect.validate === 2 && !c.flags);
+
+  beforeAll(() => writeFileSync(baseFile.replace(/base\.yaml$/, "rancher-net.json"), JSON.stringify({ name: "ipsec", defaultPolicyAction: "allow", subnets: [{ networkAddress: "10.42.0.0/16" }], policy: [] })));
+
+  // What no reader may accept: text that is not UTF-8, and texts built to exhaust a parser.
+  const unreadable = /UTF-|byte|laughs|aliases|deep|20,000 [[{]|NUL|surrogate|sequence/;
+
+  it.each(readers)("%s: exit 0 or 2 with clean output for every refused case; 2 for bad bytes and bombs", async (_, argv) => {
+    const failures: string[] = [];
+    for (const { c, i } of picked) {
+      const r = await moat(argv(fileOf(i)));
+      // Other readers read other shapes: a YAML that is no moat manifest may be a fine cf manifest.
+      if (r.code !== 2 && (r.code !== 0 || unreadable.test(c.name))) failures.push(`${c.name}: exit ${r.code}: ${r.err.slice(0, 200)}`);
+      expectClean(r.out + r.err);
+    }
+    expect(failures).toEqual([]);
+  }, 60_000);
+});

@@ -2,7 +2,7 @@
 // documents keep their bytes, and an edited document is re-printed alone. Cloud Foundry policies are
 // found by their shape (see c2c.ts), so a hand-written Policy of the same shape is one too.
 import { Document, isMap, isSeq, parseAllDocuments, type Node } from "yaml";
-import { show, type Issue } from "../../model/index.js";
+import { parseDocuments, show, type Issue } from "../../model/index.js";
 import { isObject, yamlText } from "../emit.js";
 import { APP_GUID_LABEL, APP_NAME_LABEL, isC2cPolicyDoc, policyDestination, policyDoc, policyName, readRule, ruleDoc, samePolicy, type C2cPolicy, type C2cProtocol } from "./c2c.js";
 
@@ -18,6 +18,10 @@ export interface C2cManifest {
 export type Opened = { ok: true; manifest: C2cManifest } | { ok: false; issues: Issue[] };
 
 export function openManifest(text: string, file: string): Opened {
+  // The bounded reader first: a file it refuses (an alias bomb, nesting too deep for the editing
+  // parser's recursion) never reaches the parser that keeps the file's formatting.
+  const gate = parseDocuments(text, file);
+  if (gate.issues.length) return { ok: false, issues: gate.issues };
   const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true });
   const issues: Issue[] = [];
   docs.forEach((d, document) => {
