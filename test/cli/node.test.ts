@@ -70,3 +70,16 @@ describe("a workload on no node", () => {
     expect(r.errLines).toEqual(['error: --node "agent-1": no workload is on this node; the manifests place no workload on any node']);
   });
 });
+
+describe("a pod with no address", () => {
+  it("is an info line on stderr and left out; the command still succeeds", async () => {
+    const pods = [
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "pending", namespace: "x" }, spec: { nodeName: "agent-1" }, status: { phase: "Pending" } },
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "web", namespace: "x" }, spec: { nodeName: "agent-1" }, status: { podIP: "10.9.0.1" } },
+    ];
+    const r = await run(["matrix", "-f", "p.json", "--port", "80", "-o", "json"], { "p.json": JSON.stringify(pods) });
+    expect(r.code).toBe(0);
+    expect(r.errLines).toEqual(["info: p.json#1: Pod/x/pending: status.podIP: pod x/pending has no address (status.podIP) and is left out: moat knows a workload by its IP"]);
+    expect(JSON.parse(r.out).probes.map((p: { from: string }) => p.from)).toEqual(["x/web"]);
+  });
+});
