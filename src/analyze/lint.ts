@@ -135,26 +135,58 @@ function allRules(rs: AnalyzedRuleset): AnalyzedRule[][] {
   return out;
 }
 
+/**
+ * A condition of the rule that any rule it covers must repeat exactly: a single address, a single port,
+ * an exact interface, a protocol ("" when it has none). Keeps the reachability check near linear.
+ */
+function anchorOf(r: AnalyzedRule): string {
+  const pick = (kind: string) => r.conditions.find((c) => !("negate" in c && c.negate) && c.kind === kind && (c.kind !== "addr" || c.range.lo === c.range.hi) && (c.kind !== "port" || (c.ranges.length === 1 && c.ranges[0]!.start === c.ranges[0]!.end)) && (c.kind !== "iface" || !c.name.endsWith("+")));
+  for (const kind of ["addr", "port", "iface", "proto"]) {
+    const c = pick(kind);
+    if (c) return anchorKey(c)!;
+  }
+  return "";
+}
+
+function anchorKey(c: Condition): string | undefined {
+  if ("negate" in c && c.negate) return undefined;
+  if (c.kind === "addr" && c.range.lo === c.range.hi) return `a:${c.dir}:${c.range.lo}`;
+  if (c.kind === "port" && c.ranges.length === 1 && c.ranges[0]!.start === c.ranges[0]!.end) return `p:${c.dir}:${c.ranges[0]!.start}`;
+  if (c.kind === "iface" && !c.name.endsWith("+")) return `i:${c.dir}:${c.name}`;
+  if (c.kind === "proto") return `P:${c.proto}`;
+  return undefined;
+}
+
+const offeredAnchors = (r: AnalyzedRule) => r.conditions.map(anchorKey).filter((k): k is string => k !== undefined);
+
 export function lintRuleset(rs: AnalyzedRuleset): Finding[] {
   const findings: Finding[] = [...rs.findings];
   const add = (loc: { file: string; line: number }, code: Finding["code"], severity: Finding["severity"], message: string) =>
     findings.push({ file: loc.file, line: loc.line, code, severity, message });
   const where = (from: { file: string }, loc: { file: string; line: number }) => (from.file === loc.file ? `line ${loc.line}` : `${loc.file}:${loc.line}`);
 
-  // unreachable-rule
+  // unreachable-rule: only earlier terminal rules that share the later rule's anchor can cover it.
   for (const rules of allRules(rs)) {
     const reported = new Set<string>();
+    const buckets = new Map<string, number[]>();
     for (const [j, later] of rules.entries()) {
       const key = `${later.loc.file}:${later.loc.line}`;
-      if (reported.has(key)) continue;
-      for (let i = 0; i < j; i++) {
-        const earlier = rules[i]!;
-        if (earlier.loc === later.loc || (earlier.loc.file === later.loc.file && earlier.loc.line === later.loc.line)) continue;
-        if (!isTerminal(earlier) || !ruleCovers(earlier, later, rs.sets)) continue;
-        const unconditional = earlier.conditions.length === 0;
-        add(later.loc, "unreachable-rule", "error", `this rule in ${later.chain} is never evaluated: the rule at ${where(later.loc, earlier.loc)} (${earlier.text}) comes first and ${unconditional ? "matches every packet" : "matches every packet this one matches"}`);
-        reported.add(key);
-        break;
+      if (!reported.has(key)) {
+        const candidates = [...new Set(["", ...offeredAnchors(later)].flatMap((a) => buckets.get(a) ?? []))].sort((a, b) => a - b);
+        for (const i of candidates) {
+          const earlier = rules[i]!;
+          if (earlier.loc.file === later.loc.file && earlier.loc.line === later.loc.line) continue;
+          if (!ruleCovers(earlier, later, rs.sets)) continue;
+          const unconditional = earlier.conditions.length === 0;
+          add(later.loc, "unreachable-rule", "error", `this rule in ${later.chain} is never evaluated: the rule at ${where(later.loc, earlier.loc)} (${earlier.text}) comes first and ${unconditional ? "matches every packet" : "matches every packet this one matches"}`);
+          reported.add(key);
+          break;
+        }
+      }
+      if (isTerminal(later)) {
+        const a = anchorOf(later);
+        if (!buckets.has(a)) buckets.set(a, []);
+        buckets.get(a)!.push(j);
       }
     }
   }
