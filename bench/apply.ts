@@ -1,37 +1,66 @@
-// Apply time of the 100k-workload plan (10k policies) in a network namespace made for the purpose:
-// first apply, a repeated apply (read back, nothing written), and one workload more (set members only).
+// Apply time per backend, side by side, in network namespaces made for the purpose: first apply, a
+// repeated apply (nothing to write), one remote workload more (set members only), one local workload
+// more (its anti-spoofing entry too), and one policy changed. Sizes: MOAT_BENCH_SIZES (default
+// 1000,10000,100000 workloads, with a tenth as many policies); backends: MOAT_BENCH_BACKENDS.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { compile } from "../src/compile/index.js";
-import { applyPlan, processRunner, runOk } from "../src/dataplane/index.js";
+import { applyPlan, processRunner, runOk, type ApplyReport } from "../src/dataplane/index.js";
+import type { BackendName } from "../src/render/index.js";
 import { syntheticModel } from "./compile.js";
 
+process.env.MOAT_STATE_DIR ??= mkdtempSync(join(tmpdir(), "moatbench-state-"));
+process.env.MOAT_LOCK_DIR ??= mkdtempSync(join(tmpdir(), "moatbench-lock-"));
+
+const SIZES = (process.env.MOAT_BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
+const BACKENDS = (process.env.MOAT_BENCH_BACKENDS ?? "nftables,iptables").split(",") as BackendName[];
+
+async function timed(fn: () => Promise<ApplyReport>): Promise<{ ms: number; report: ApplyReport }> {
+  const t = performance.now();
+  const report = await fn();
+  return { ms: performance.now() - t, report };
+}
+
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
 export async function benchApply(): Promise<void> {
-  const ns = `moatbench-${randomBytes(3).toString("hex")}`;
-  await runOk(processRunner(), "ip", ["netns", "add", ns]);
-  try {
-    const runner = processRunner(ns);
-    const model = syntheticModel(100_000, 10_000);
-    const plan = compile(model, "node0");
-    const members = plan.sets.reduce((n, s) => n + s.v4.length + s.v6.length, 0);
-    const rules = plan.chains.reduce((n, c) => n + c.rules.length, 0);
-    let t = performance.now();
-    const first = await applyPlan(runner, plan);
-    const firstS = (performance.now() - t) / 1000;
-    t = performance.now();
-    const again = await applyPlan(runner, plan);
-    const againS = (performance.now() - t) / 1000;
-    // A workload on another node: on node0 only set members change. (On its own node it would also add
-    // its anti-spoofing rules, and the rules are rewritten.)
-    const grown = compile(syntheticModel(100_001, 10_000, 10, "node1"), "node0");
-    t = performance.now();
-    const incremental = await applyPlan(runner, grown);
-    const incS = (performance.now() - t) / 1000;
-    console.log(
-      `apply 100000 workloads x 10000 policies (node0: ${rules} rules, ${plan.sets.length} sets, ${members} members; iptables ${first.flavor}): ` +
-        `first ${firstS.toFixed(1)} s, again ${againS.toFixed(1)} s (${again.changed ? "rewrote!" : "nothing written"}), ` +
-        `one workload more ${incS.toFixed(1)} s (${incremental.rulesChanged ? "rules rewritten!" : `set members only, ${incremental.setsUpdated} sets updated`})`,
-    );
-  } finally {
-    await processRunner().run("ip", ["netns", "del", ns]);
+  for (const n of SIZES) {
+    const policies = Math.max(1, n / 10);
+    const plans = {
+      base: compile(syntheticModel(n, policies), "node0"),
+      remote: compile(syntheticModel(n + 1, policies, 10, "node1"), "node0"),
+      local: compile(syntheticModel(n + 1, policies, 10, "node0"), "node0"),
+      policy: compile(syntheticModel(n, policies, 10, undefined, true), "node0"),
+    };
+    const rules = plans.base.chains.reduce((k, c) => k + c.rules.length, 0);
+    const members = plans.base.sets.reduce((k, s) => k + s.v4.length + s.v6.length, 0);
+    for (const backend of BACKENDS) {
+      const ns = `moatbench-${randomBytes(3).toString("hex")}`;
+      await runOk(processRunner(), "ip", ["netns", "add", ns]);
+      try {
+        const runner = processRunner(ns);
+        const apply = (p: (typeof plans)["base"]) => timed(() => applyPlan(runner, p, { backend }));
+        const first = await apply(plans.base);
+        const again = await apply(plans.base);
+        const remote = await apply(plans.remote);
+        await apply(plans.base);
+        const local = await apply(plans.local);
+        await apply(plans.base);
+        const policy = await apply(plans.policy);
+        const k = (r: { report: ApplyReport }) => `kernel ${fmt(r.report.timings.kernel)}`;
+        console.log(
+          `apply ${backend} ${n} workloads x ${policies} policies (node0: ${rules} plan rules, ${plans.base.sets.length} sets, ${members} members): ` +
+            `first ${fmt(first.ms)} (${k(first)}), ` +
+            `no-op ${fmt(again.ms)} (${again.report.changed ? "rewrote!" : "nothing written"}), ` +
+            `remote workload +1 ${fmt(remote.ms)} (${remote.report.rulesChanged ? "rules rewritten" : `${remote.report.setsUpdated} sets updated`}), ` +
+            `local workload +1 ${fmt(local.ms)} (${local.report.rulesChanged ? "rules rewritten" : `${local.report.setsUpdated} sets updated`}), ` +
+            `policy changed ${fmt(policy.ms)} (${k(policy)})`,
+        );
+      } finally {
+        await processRunner().run("ip", ["netns", "del", ns]);
+      }
+    }
   }
 }

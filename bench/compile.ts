@@ -4,7 +4,7 @@ import { buildModel, type Model } from "../src/model/index.js";
 import { renderChainRules, renderSets } from "../src/render/index.js";
 
 /** `lastOnNode` puts the last workload on a given node (to measure one workload that comes or goes). */
-export function syntheticModel(workloads: number, policies: number, nodes = 10, lastOnNode?: string): Model {
+export function syntheticModel(workloads: number, policies: number, nodes = 10, lastOnNode?: string, changedPolicy = false): Model {
   const docs: unknown[] = [{ apiVersion: "moat.dev/v1", kind: "Network", metadata: { name: "pods" }, spec: { subnets: ["10.0.0.0/8"], isolation: "network" } }];
   const apps = Math.max(1, policies);
   for (let i = 0; i < workloads; i++) {
@@ -24,7 +24,7 @@ export function syntheticModel(workloads: number, policies: number, nodes = 10, 
         order: p,
         selector: `app == "app${p}"`,
         ingress: [
-          { action: "Allow", protocol: "TCP", ports: [80, "8000:8100"], from: { selector: `app == "app${(p + 1) % apps}" && tier == "front"` } },
+          { action: "Allow", protocol: "TCP", ports: [changedPolicy && p === 0 ? 81 : 80, "8000:8100"], from: { selector: `app == "app${(p + 1) % apps}" && tier == "front"` } },
           { action: "Deny", from: { cidrs: ["192.0.2.0/24"] } },
         ],
         egress: [{ action: "Allow", to: { selector: `app in {"app${(p + 2) % apps}", "app${(p + 3) % apps}"}` } }],

@@ -24,6 +24,8 @@ export interface DataplaneOptions {
   lock?: false | LockOptions;
   /** Cut established connections the new Plan denies (default: the Plan's setting, on). */
   revokeEstablished?: boolean;
+  /** Rewrite everything even when the record says it is in place: after `status` found a difference. */
+  resync?: boolean;
 }
 
 /** auto picks iptables until nftables passes every kernel test that iptables passes (docs/design-changes.md). */
@@ -88,7 +90,7 @@ export async function applyPlan(runner: Runner, plan: Plan, opts: DataplaneOptio
       // The flavour moat wrote last time, unless told otherwise: detecting it reads every table.
       const dp = await open(runner, backend, opts.flavor ?? (before?.backend === "iptables" && backend === "iptables" ? before.flavor : undefined));
       const { report, record } = await dp.apply(plan, before?.backend === backend ? before : undefined, opts);
-      await saveRecord(runner, record);
+      if (report.changed || record !== before) await saveRecord(runner, record);
       // Other copies can only exist after a switch (or with no record of an earlier apply): look then.
       const same = before && before.backend === backend && before.flavor === dp.flavor;
       const removedOther = same ? [] : await removeOthers(runner, { backend, ...(dp.flavor ? { flavor: dp.flavor } : {}) });

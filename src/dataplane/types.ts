@@ -106,6 +106,8 @@ export interface ApplyOptions {
   flavor?: Flavor;
   /** Cut established connections the new Plan denies; default: the Plan's setting. */
   revokeEstablished?: boolean;
+  /** Rewrite everything even when the record says it is in place (nftables trusts its record otherwise). */
+  resync?: boolean;
 }
 
 /** One backend's executor, bound to one runner (one network namespace). */

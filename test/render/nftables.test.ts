@@ -6,6 +6,8 @@ import { processRunner, runOk } from "../../src/dataplane/index.js";
 import { labPrefix } from "../../src/lab/index.js";
 import { FakeKernel } from "../support/fake-kernel.js";
 import { examples } from "./examples.js";
+import { parseNftTable } from "../../src/dataplane/index.js";
+import { planA, planB } from "../dataplane/fixtures.js";
 
 const ns = `${labPrefix()}nftc`;
 beforeAll(async () => {
@@ -37,6 +39,18 @@ describe.each(examples())("example $name (node $node), nftables", ({ name, plan 
     for (const [chain, rules] of rendering.chains) expect(t.chains.get(chain)).toEqual(rules);
     for (const s of rendering.sets) expect([...k.nft.tables.get(`${s.table ?? "inet"} moat`)!.sets.get(s.name)!.elements].sort()).toEqual(s.elements);
     if (plan.bridged) expect(k.nft.tables.get("bridge moat")!.chains.get("prerouting")).toEqual(rendering.bridge);
+  });
+});
+
+describe.each([...examples(), { name: "fixture planA", node: "node-1", plan: planA }, { name: "fixture planB", node: "node-1", plan: planB }])("$name read back from the real kernel", ({ plan }) => {
+  it("prints every chain exactly as rendered (so status needs no read-back at apply time)", async () => {
+    const r = processRunner(ns);
+    const rendering = nftables.renderNft(plan);
+    await runOk(r, "nft", ["-f", "-"], { input: nftables.renderReplace(plan, rendering) });
+    const back = parseNftTable((await runOk(r, "nft", ["-t", "list", "table", "inet", "moat"])).stdout);
+    for (const [name, rules] of rendering.chains) expect(back.chains.get(name), name).toEqual(rules);
+    expect(back.chains.get(nftables.NFT_BASE_CHAIN)).toEqual(nftables.baseChain(plan, rendering.rulesHash));
+    if (rendering.bridge) expect(parseNftTable((await runOk(r, "nft", ["-t", "list", "table", "bridge", "moat"])).stdout).chains.get("prerouting")).toEqual(rendering.bridge);
   });
 });
 

@@ -45,12 +45,19 @@ function elementChanges(before: Record<string, string[]>, sets: nftables.NftSet[
   return out;
 }
 
-/** The hook's rules hash as the base chain holds it now, cheaply (one small chain). */
+/** The rules hash the table carries now, cheaply: the comment of one empty set (see NFT_STATE_SET). */
 async function hookHash(runner: Runner): Promise<string | undefined> {
-  const r = await runner.run("nft", ["list", "chain", NFT_FAMILY, NFT_TABLE, nftables.NFT_BASE_CHAIN]);
+  const r = await runner.run("nft", ["list", "set", NFT_FAMILY, NFT_TABLE, nftables.NFT_STATE_SET]);
   if (r.code !== 0) return undefined;
-  const hooked = /type filter hook forward priority/.test(r.stdout);
-  return hooked ? /jump moat-fwd comment "moat plan ([0-9a-f]{12})"/.exec(r.stdout)?.[1] : undefined;
+  return /comment "moat plan ([0-9a-f]{12})"/.exec(r.stdout)?.[1];
+}
+
+/** The chains as the kernel prints them back: the rendered text is written in that form. */
+function expectedChains(plan: Plan, r: nftables.NftRendering): Record<string, string> {
+  const out: Record<string, string> = { [`${NFT_FAMILY} ${nftables.NFT_BASE_CHAIN}`]: linesHash(nftables.baseChain(plan, r.rulesHash)) };
+  for (const [name, rules] of r.chains) out[`${NFT_FAMILY} ${name}`] = linesHash(rules);
+  if (r.bridge) out[`bridge ${nftables.BRIDGE_CHAIN}`] = linesHash(r.bridge);
+  return out;
 }
 
 async function readBridge(runner: Runner, terse = false) {
@@ -78,9 +85,8 @@ export function nftablesDataplane(runner: Runner): Dataplane {
 
   async function replace(plan: Plan, r: nftables.NftRendering, before: Record<string, string[]> | undefined) {
     await nftFile(runner, nftables.renderReplace(plan, r));
-    const view = toReadBack(await readTable(runner, true), r.bridge ? await readBridge(runner, true) : undefined);
-    const chains = Object.fromEntries([...view.chains].map(([k, l]) => [k, linesHash(l)]));
-    const sets: Record<string, string> = {};
+    const chains = expectedChains(plan, r);
+    const sets: Record<string, string> = { [nftables.NFT_STATE_SET]: linesHash([]) };
     for (const s of r.sets) {
       if (isInterval(s)) {
         const one = await runTool(runner, "nft", ["list", "set", s.table ?? NFT_FAMILY, NFT_TABLE, s.name]);
@@ -94,14 +100,14 @@ export function nftablesDataplane(runner: Runner): Dataplane {
   return {
     backend: "nftables",
     read: async (): Promise<ReadBack> => toReadBack(await readTable(runner), await readBridge(runner)),
-    async apply(plan: Plan, prior: AppliedRecord | undefined, _opts: ApplyOptions = {}) {
+    async apply(plan: Plan, prior: AppliedRecord | undefined, opts: ApplyOptions = {}) {
       const notes = plan.bridged ? await ensureBridgeNetfilter(runner) : [];
       const t = performance.now();
       const r = nftables.renderNft(plan);
       const renderMs = performance.now() - t;
       const before = (prior as (AppliedRecord & { elements?: Record<string, string[]> }) | undefined)?.elements;
       const base = { backend: "nftables" as const, rulesHash: r.rulesHash, generation: "a" as const, notes, renderMs, ...counts(plan, r) };
-      if (prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner)) === r.rulesHash) {
+      if (!opts.resync && prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner)) === r.rulesHash) {
         const changes = elementChanges(before, r.sets);
         if (!changes.length) return { report: { ...base, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
         try {

@@ -23,6 +23,9 @@ export const NFT_BASE_CHAIN = "forward";
 export const NFT_PRIORITY = "filter - 10";
 export const SPOOF_OK = (f: Family) => `spoof-ok-${f}`;
 export const SPOOF_IF = "spoof-if";
+/** An empty set whose comment carries the rules hash: `nft list set` of it is cheap at any size, where
+ * listing a chain makes nft 1.0 fetch the whole ruleset. The agent's frequent check reads it. */
+export const NFT_STATE_SET = "moat-state";
 
 export const nftChain = (name: string) => `moat-${name}`;
 
@@ -51,7 +54,7 @@ export const BRIDGE_SPOOF_IF = "bspoof-if";
 export const BRIDGE_BOUND = (f: Family) => `bspoof-bound-${f}`;
 export const BRIDGE_CHAIN = "prerouting";
 /** Neighbour discovery and multicast listener messages come from :: or link-local addresses. */
-const ND_TYPES = "{ 130, 131, 132, 133, 134, 135, 136, 143 }";
+const ND_TYPES = "{ mld-listener-query, mld-listener-report, mld-listener-done, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, mld2-listener-report }";
 
 const isHost = (cidr: string) => /\/32$/.test(cidr) && !cidr.includes(":") || /\/128$/.test(cidr);
 const bare = (cidr: string) => (isHost(cidr) ? cidr.replace(/\/\d+$/, "") : cidr);
@@ -73,9 +76,9 @@ function planSets(s: PlanSet): NftSet[] {
 
 const addrOf = (family: Family) => (family === 4 ? "ip" : "ip6");
 
-function setExpr(m: SetMatch, family: Family): string {
+function setExpr(m: SetMatch, family: Family, l4?: string): string {
   const dir = (d: string) => `${addrOf(family)} ${d === "src" ? "saddr" : "daddr"}`;
-  const key = m.dirs.length === 2 ? `${dir(m.dirs[0]!)} . meta l4proto . th dport` : dir(m.dirs[0]!);
+  const key = m.dirs.length === 2 ? `${dir(m.dirs[0]!)} . meta l4proto . ${l4 ?? "th"} dport` : dir(m.dirs[0]!);
   return `${key} ${m.negate ? "!= " : ""}@${m.set}-${family}`;
 }
 
@@ -86,7 +89,7 @@ function verdictText(v: Verdict): string {
     case "return":
       return v.kind;
     case "reject":
-      return v.with === "tcp-reset" ? "reject with tcp reset" : "reject with icmpx type admin-prohibited";
+      return v.with === "tcp-reset" ? "reject with tcp reset" : "reject with icmpx admin-prohibited";
     case "jump":
     case "goto":
       return `${v.kind} ${nftChain(v.chain)}`;
@@ -103,34 +106,54 @@ function families(m: Match): Family[] | undefined {
   return undefined;
 }
 
-function ruleText(rule: PlanRule, family: Family | undefined): string {
+const ND_NAMES: Record<number, string> = { 133: "nd-router-solicit", 134: "nd-router-advert", 135: "nd-neighbor-solicit", 136: "nd-neighbor-advert" };
+/** nft prints conntrack states in the order of their bits. */
+const CT_ORDER = ["INVALID", "ESTABLISHED", "RELATED", "NEW"];
+
+/**
+ * One rule, written the way `nft list` prints it back, so that the text applied is the text read back
+ * and a status comparison needs no read-back at apply time (test/render/nftables.test.ts checks it
+ * against the real nft for every example).
+ */
+function ruleText(rule: PlanRule, family: Family | undefined, empty: (set: string, family: Family) => boolean): string | undefined {
   const m = rule.match;
   const parts: string[] = [];
-  if (family && !m.sets?.length && !m.srcAddr) parts.push(`meta nfproto ${family === 4 ? "ipv4" : "ipv6"}`);
-  if (m.srcAddr) parts.push(`${addrOf(family!)} saddr ${m.srcAddr}`);
+  const l4 = m.protocol && m.protocol !== "icmp" ? m.protocol : undefined;
+  for (const s of m.sets ?? []) if (!s.negate && empty(s.set, family!)) return undefined;
+  if (m.icmpv6Type !== undefined) {
+    parts.push(`icmpv6 type ${ND_NAMES[m.icmpv6Type] ?? m.icmpv6Type}`);
+  } else {
+    if (m.protocol === "icmp") parts.push(`meta l4proto ${family === 6 ? "ipv6-icmp" : "icmp"}`);
+    // tcp dport (alone or in a concatenation) brings its own protocol check, and nft prints it so.
+    else if (l4 && !m.dports && !m.sets?.some((x) => x.dirs.length === 2)) parts.push(`meta l4proto ${l4}`);
+  }
+  if (m.srcAddr) parts.push(`${addrOf(family!)} saddr ${bare(m.srcAddr)}`);
   if (m.inInterface) parts.push(`iifname ${nftString(m.inInterface, 15)}`);
-  if (m.physdevIn) throw new Error(`the nftables backend cannot match the bridge port ${m.physdevIn}: use the iptables backend for bridge mode`);
-  if (m.protocol) parts.push(`meta l4proto ${m.protocol === "icmp" ? (family === 6 ? "ipv6-icmp" : "icmp") : m.protocol}`);
-  if (m.icmpv6Type !== undefined) parts.push(`icmpv6 type ${m.icmpv6Type}`);
-  for (const s of m.sets ?? []) parts.push(setExpr(s, family!));
+  if (m.physdevIn) throw new Error(`the nftables backend cannot match the bridge port ${m.physdevIn} outside anti-spoofing: use the iptables backend`);
+  for (const s of m.sets ?? []) if (!(s.negate && empty(s.set, family!))) parts.push(setExpr(s, family!, l4));
   if (m.dports) {
     const list = m.dports.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}-${r.end}`));
-    parts.push(`th dport ${list.length === 1 ? list[0] : `{ ${list.join(", ")} }`}`);
+    parts.push(`${l4 ?? "th"} dport ${list.length === 1 ? list[0] : `{ ${list.join(", ")} }`}`);
   }
-  if (m.ctstate) parts.push(`ct state ${m.ctstate.map((s) => s.toLowerCase()).join(",")}`);
+  // A rule of one family must say so when nothing else in it does.
+  if (family && !parts.some((p) => /^(ip6? |icmpv6 |meta l4proto (icmp|ipv6-icmp))/.test(p))) parts.unshift(`meta nfproto ${family === 4 ? "ipv4" : "ipv6"}`);
+  if (m.ctstate) parts.push(`ct state ${[...m.ctstate].sort((a, b) => CT_ORDER.indexOf(a) - CT_ORDER.indexOf(b)).map((s) => s.toLowerCase()).join(",")}`);
   parts.push(verdictText(rule.verdict));
   parts.push(`comment ${nftString(rule.comment, 120)}`);
   return parts.join(" ");
 }
 
-function chainRules(rules: PlanRule[]): string[] {
+type Empty = (set: string, family: Family) => boolean;
+
+/** A rule per family it can match in: a lookup in a set with no member of a family never matches. */
+function chainRules(rules: PlanRule[], empty: Empty): string[] {
   return rules.flatMap((r) => {
     const fs = families(r.match);
-    return fs ? fs.map((f) => ruleText(r, f)) : [ruleText(r, undefined)];
+    return (fs ?? [undefined]).flatMap((f) => ruleText(r, f, empty) ?? []);
   });
 }
 
-function spoofing(plan: Plan): { sets: NftSet[]; rules: string[]; bridge?: string[] } {
+function spoofing(plan: Plan, empty: Empty): { sets: NftSet[]; rules: string[]; bridge?: string[] } {
   const spoof = plan.chains.find((c) => c.name === "spoof");
   const ok: Record<Family, string[]> = { 4: [], 6: [] };
   const ifs: string[] = [];
@@ -162,7 +185,7 @@ function spoofing(plan: Plan): { sets: NftSet[]; rules: string[]; bridge?: strin
   const rules = [
     ...([4, 6] as const).map((f) => `iifname . ${addrOf(f)} saddr @${SPOOF_OK(f)} return comment "the address of the workload on this interface"`),
     `iifname @${SPOOF_IF} drop comment "any other source address on a workload interface"`,
-    ...chainRules(rest),
+    ...chainRules(rest, empty),
   ];
   if (!bifs.length) return { sets, rules };
   sets.push(
@@ -183,10 +206,15 @@ function spoofing(plan: Plan): { sets: NftSet[]; rules: string[]; bridge?: strin
 }
 
 export function renderNft(plan: Plan): NftRendering {
-  const spoof = spoofing(plan);
-  const sets = [...plan.sets.flatMap(planSets), ...spoof.sets];
+  // A set with no member of a family is left out, and so are the lookups in it: single-stack clusters
+  // then pay for one family's sets only. (Its first member of that family changes the rules hash.)
+  const planSetList = plan.sets.flatMap(planSets);
+  const present = new Set(planSetList.filter((s) => s.elements.length).map((s) => s.name));
+  const empty: Empty = (set, family) => !present.has(`${set}-${family}`);
+  const spoof = spoofing(plan, empty);
+  const sets = [...planSetList.filter((s) => present.has(s.name)), ...spoof.sets];
   const chains = new Map<string, string[]>();
-  for (const c of plan.chains) chains.set(nftChain(c.name), c.name === "spoof" ? spoof.rules : chainRules(c.rules));
+  for (const c of plan.chains) chains.set(nftChain(c.name), c.name === "spoof" ? spoof.rules : chainRules(c.rules, empty));
   const structure = [...sets.map((s) => `${s.name} ${s.decl.join("; ")}`), ...[...chains].map(([n, rules]) => `${n}\n${rules.join("\n")}`), ...(spoof.bridge ?? [])].join("\n");
   const rulesHash = createHash("sha256").update(structure).digest("hex").slice(0, 12);
   return { rulesHash, sets, chains, ...(spoof.bridge ? { bridge: spoof.bridge } : {}) };
@@ -203,6 +231,7 @@ const block = (kind: string, name: string, lines: string[]) => [`\t${kind} ${nam
 export function renderTableText(plan: Plan, r: NftRendering = renderNft(plan)): string {
   const lines = [`table ${NFT_FAMILY} ${NFT_TABLE} {`];
   for (const s of r.sets.filter((x) => !x.table)) lines.push(...block("set", s.name, [...s.decl, ...(s.elements.length ? [`elements = { ${s.elements.join(", ")} }`] : [])]));
+  lines.push(...block("set", NFT_STATE_SET, ["type ifname", `comment ${nftString(hookComment(r.rulesHash), 64)}`]));
   lines.push(...block("chain", NFT_BASE_CHAIN, baseChain(plan, r.rulesHash)));
   for (const [name, rules] of r.chains) lines.push(...block("chain", name, rules));
   lines.push("}");
