@@ -79,7 +79,8 @@ describe("renderRule with arbitrary comments and log prefixes", () => {
 
 describe("user text through compile", () => {
   const name = (c: string) => `${`${c}.-_${"a-b_c.d".repeat(40)}`.slice(0, 252)}${c}`;
-  const selectorValue = `we"b' \\ \n\t $(rm -rf) ; \`x\` é中😀 \u202e`;
+  // Control and bidi-override characters are refused in selectors by the model now; every other hostile character stays.
+  const selectorValue = `we"b' \\ $(rm -rf) ; \`x\` é中😀`;
   const plan = compile(
     model(
       namespace(name("n"), { team: "a.b-c_d" }),
