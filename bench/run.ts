@@ -9,6 +9,7 @@ const MODULES: Record<string, unknown>[] = [
   await import("./lab.js"),
   await import("./apply.js"),
   await import("./input.js"),
+  await import("./control-plane.js"),
   await import("./analyze.js"),
 ];
 
