@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { runOk } from "../../src/dataplane/index.js";
 import { explainText, runExplain } from "../../src/cli/commands/explain.js";
-import { runVerify, verifyText } from "../../src/cli/commands/verify.js";
+import { runStatusRules, runVerify, verifyText } from "../../src/cli/commands/verify.js";
 import { enforce, exampleModel, nodesOf, withLab } from "../kernel/harness.js";
 
 const EXAMPLES = ["bridge-isolation.yaml", "calico-rkt.yaml", "cloudfoundry-c2c.yaml", "dcos-overlays.yaml", "rancher-label-isolation.yaml", "rancher-stack-isolation.yaml"];
@@ -42,6 +42,15 @@ describe("moat verify on a live node (lab)", () => {
       expect(Number(e.kernel.rule!.packets)).toBeGreaterThan(0);
       expect(Number(e.kernel.rule!.bytes)).toBeGreaterThan(0);
       expect(explainText(e)).toMatch(/kernel of agent-1: ACCEPT by -A moat-[ab]-pi-\S+ .*hr-to-it-http ingress rule 0 Allow.*, [1-9]\d* packets, [1-9]\d* bytes so far/);
+
+      // status --rules: the Allow rule's kernel rules counted the connection; the Pass rule's did not run for it.
+      let out = "";
+      await runStatusRules({ io: { out: (t: string) => void (out += t) } }, runner, "json");
+      const rows = (JSON.parse(out) as { rules: { policy: string; stage: string; rule: number; action: string; kernelRules: number; packets: number; bytes: number }[] }).rules;
+      expect(rows.map((r) => `${r.policy} ${r.stage} ${r.rule} ${r.action}`)).toEqual(["hr-to-it-http ingress 0 Allow", "hr-to-it-http ingress 1 Pass"]);
+      expect(rows[0]!.kernelRules).toBe(2);
+      expect(rows[0]!.packets).toBeGreaterThan(0);
+      expect(rows[1]!.packets).toBe(0);
 
       // Tamper: let hr-1 into everything local, ahead of moat's ingress policies.
       await runOk(runner, "iptables", ["-I", inChain, "1", "-s", "192.168.0.2/32", "-j", "ACCEPT"]);

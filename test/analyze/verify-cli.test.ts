@@ -45,3 +45,16 @@ describe("verifyNode on text (no kernel)", () => {
     for (const d of r.disagreements) expect(d).toMatchObject({ decide: { allowed: false }, kernel: { allowed: true, rule: null, node: "agent-1" } });
   });
 });
+
+describe("policyRuleCounters", () => {
+  it("sums the counters of each policy rule's kernel rules over both families", async () => {
+    const { policyRuleCounters } = await import("../../src/analyze/index.js");
+    const v4 = '*filter\n:FORWARD ACCEPT [0:0]\n:p - [0:0]\n[1:60] -A FORWARD -j p\n[3:180] -A p -p tcp -m comment --comment "web/api ingress rule 0 Allow" -j ACCEPT\n[2:100] -A p -m comment --comment "web/api ingress rule 1 Deny" -j DROP\nCOMMIT\n';
+    const v6 = '# ip6tables-save\n*filter\n:FORWARD ACCEPT [0:0]\n:p - [0:0]\n[0:0] -A FORWARD -j p\n[4:320] -A p -p tcp -m comment --comment "web/api ingress rule 0 Allow" -j ACCEPT\nCOMMIT\n';
+    const rows = policyRuleCounters(analyze([{ file: "v4", text: v4 }, { file: "v6", text: v6, family: 6 }]));
+    expect(rows).toEqual([
+      { policy: "web/api", stage: "ingress", rule: 0, action: "Allow", kernelRules: 2, packets: 7n, bytes: 500n },
+      { policy: "web/api", stage: "ingress", rule: 1, action: "Deny", kernelRules: 1, packets: 2n, bytes: 100n },
+    ]);
+  });
+});

@@ -8,6 +8,7 @@ import { readModel } from "../read-model.js";
 import { requireNode } from "../../service/index.js";
 import { applyToServer } from "../online-apply.js";
 import { clientOf, withServer, type ServerFlags } from "../online.js";
+import { runStatusRules } from "./verify.js";
 
 function parseFlavor(text: string | undefined): Flavor | undefined {
   if (text === undefined || text === "auto") return undefined;
@@ -92,7 +93,9 @@ export const registerDataplane: RegisterCommand = (program, { io, setExit }) => 
     .option("--backend <backend>", backendOption, "auto")
     .option("--iptables <flavor>", flavorOption, "auto")
     .option("-o, --output <format>", "text or json", "text")
-    .action(async (opts: { backend: string; iptables: string; output: string }) => {
+    .option("--rules", "instead: per policy rule, the packets and bytes its kernel rules matched (iptables), summed over families")
+    .action(async (opts: { backend: string; iptables: string; output: string; rules?: boolean }) => {
+      if (opts.rules) return runStatusRules({ io }, processRunner(), opts.output);
       const output = parseOutput(opts.output, ["text", "json"] as const);
       const s = await readStatus(processRunner(), dataplaneOptions(opts));
       if (!s.agrees) setExit(1);

@@ -1,6 +1,6 @@
 // `moat verify -f FILE... --node N`: the rules and sets read back from this host's kernel, walked for
 // every flow between the node's workloads and the others on every declared port, compared with decide.
-import { analyze, verifyNode, type AnalyzedRuleset, type VerifyReport } from "../../analyze/index.js";
+import { analyze, policyRuleCounters, verifyNode, type AnalyzedRuleset, type VerifyReport } from "../../analyze/index.js";
 import { existingTables, nftPresent, processRunner, runOk, toolsFor, type Runner } from "../../dataplane/index.js";
 import { Unavailable } from "../../errors/index.js";
 import type { Model } from "../../model/index.js";
@@ -73,3 +73,16 @@ export const registerVerify: RegisterCommand = (program, { io, setExit }) => {
       setExit(report.disagreements.length ? EXIT.denied : EXIT.ok);
     });
 };
+
+/** `moat status --rules`: per policy rule, the packets and bytes its kernel rules matched, summed over families. */
+export async function runStatusRules(ctx: { io: { out(text: string): void } }, runner: Runner, output: string): Promise<void> {
+  const format = parseOutput(output, ["text", "json"] as const);
+  const rows = policyRuleCounters((await readKernelRules(runner)).ruleset);
+  if (format === "json") {
+    ctx.io.out(JSON.stringify({ rules: rows.map((r) => ({ ...r, packets: Number(r.packets), bytes: Number(r.bytes) })) }, null, 2));
+    return;
+  }
+  const table = [["POLICY", "STAGE", "RULE", "ACTION", "PACKETS", "BYTES"], ...rows.map((r) => [r.policy, r.stage, String(r.rule), r.action, String(r.packets), String(r.bytes)])];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  ctx.io.out(rows.length ? table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") : "no policy rules in the kernel");
+}

@@ -1,0 +1,36 @@
+// What each policy rule's kernel rules have matched: moat's rules carry "POLICY STAGE rule N ACTION" in
+// their comment, so summing the read-back counters by that comment, over both families, gives it.
+import type { AnalyzedRuleset } from "./types.js";
+
+export interface PolicyRuleCounters {
+  policy: string;
+  stage: "ingress" | "egress";
+  rule: number;
+  action: string;
+  /** Kernel rules that carry it (both families). */
+  kernelRules: number;
+  packets: bigint;
+  bytes: bigint;
+}
+
+const COMMENT = /^(\S+) (ingress|egress) rule (\d+) (Allow|Deny|Pass|Log)$/;
+
+export function policyRuleCounters(rs: AnalyzedRuleset, table = "filter"): PolicyRuleCounters[] {
+  const sums = new Map<string, PolicyRuleCounters>();
+  for (const family of [4, 6] as const) {
+    const t = rs.tables[family].get(table);
+    for (const chain of t?.chains.values() ?? []) {
+      for (const r of chain.rules) {
+        const m = r.comment ? COMMENT.exec(r.comment) : null;
+        if (!m) continue;
+        const key = `${m[1]} ${m[2]} ${m[3]}`;
+        let s = sums.get(key);
+        if (!s) sums.set(key, (s = { policy: m[1]!, stage: m[2] as "ingress" | "egress", rule: Number(m[3]), action: m[4]!, kernelRules: 0, packets: 0n, bytes: 0n }));
+        s.kernelRules++;
+        s.packets += r.counters?.packets ?? 0n;
+        s.bytes += r.counters?.bytes ?? 0n;
+      }
+    }
+  }
+  return [...sums.values()].sort((a, b) => a.policy.localeCompare(b.policy) || a.stage.localeCompare(b.stage) || a.rule - b.rule);
+}
