@@ -18,7 +18,7 @@ const netnsOf = (node: string) => lab.plan.nodes.find((n) => n.name === node)!.n
 const figures: string[] = [];
 
 async function startAgents(): Promise<void> {
-  for (const node of NODES) agents.set(node, await startAgent({ server: server.url, token: server.adminToken, node, netns: netnsOf(node), ...(agents.get(node) ? { stateDir: agents.get(node)!.stateDir } : {}) }));
+  for (const node of NODES) agents.set(node, await startAgent({ server: server.url, token: server.adminToken, node, netns: netnsOf(node), args: node === "n1" ? ["--metrics", "127.0.0.1:0"] : [] }));
 }
 
 /** Writes through `moat apply --server`, waits for both nodes, and proves the kernel with real connections. */
@@ -108,6 +108,16 @@ describe("agents enforce what the API holds (kernel)", () => {
     expect(restoredMs).toBeGreaterThanOrEqual(0);
     expect(restoredMs).toBeLessThan(1000);
     await expectKernelEqualsDecide(lab, modelOf(desired));
+    // The kernel shows the rules a moment before the agent's apply returns and counts it.
+    const restores = (text: string) => Number(/^moat_agent_restores_total (\d+)$/m.exec(text)?.[1]);
+    let metrics = "";
+    for (let i = 0; i < 40 && !(restores(metrics) >= 1); i++) {
+      metrics = await (await fetch(agents.get("n1")!.metricsUrl!)).text();
+      if (!(restores(metrics) >= 1)) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(restores(metrics)).toBeGreaterThanOrEqual(1);
+    expect(Number(/^moat_agent_applies_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(5);
+    expect(metrics).toMatch(/^moat_agent_apply_duration_seconds_count \d+$/m);
   });
 
   it("keeps enforcing when the server is killed, and catches up when it is back", async () => {

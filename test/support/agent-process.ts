@@ -9,6 +9,8 @@ export interface AgentProcess {
   node: string;
   stateDir: string;
   child: ChildProcess;
+  /** http://HOST:PORT/metrics when started with --metrics. */
+  metricsUrl?: string;
   logs(): string;
   /** The JSON log lines so far. */
   events(): Record<string, unknown>[];
@@ -47,6 +49,7 @@ export async function startAgent(spec: AgentSpec): Promise<AgentProcess> {
     node: spec.node,
     stateDir,
     child,
+    ...(/metrics on (\S+)\)/.exec(out) ? { metricsUrl: /metrics on (\S+)\)/.exec(out)![1]! } : {}),
     logs: () => out,
     events: () =>
       out

@@ -38,7 +38,9 @@ export const registerAgent: RegisterCommand = (program, { io }) => {
       const httpServer = listen ? await metrics.serve(listen.host, listen.port) : undefined;
       const agent = new NodeAgent({ client, node: opts.node, runner: processRunner(opts.netns), stateDir: opts.stateDir, log, metrics, resyncMs, checkMs, backend: opts.backend as BackendChoice });
       await agent.start();
-      io.err(`moat agent for node ${opts.node} following ${client.url}${opts.netns ? ` in network namespace ${opts.netns}` : ""}`);
+      const bound = httpServer?.address();
+      const metricsUrl = bound && typeof bound === "object" ? ` (metrics on http://${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}/metrics)` : "";
+      io.err(`moat agent for node ${opts.node} following ${client.url}${opts.netns ? ` in network namespace ${opts.netns}` : ""}${metricsUrl}`);
       await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);
         process.once("SIGINT", resolve);
