@@ -13,7 +13,10 @@ export interface FlowResult {
   passes: { node: string; result: PassResult }[];
 }
 
-export function simulateFlow(model: Model, plans: ReadonlyMap<string, Plan>, flow: Flow): FlowResult {
+/** How one node judges one packet: by default the Plan itself; the property test also passes backends' text. */
+export type Walker = (plan: Plan, p: Packet) => PassResult;
+
+export function simulateFlow(model: Model, plans: ReadonlyMap<string, Plan>, flow: Flow, walker: Walker = walkPlan): FlowResult {
   const l = lookup(model);
   const src = l.workloadAt(flow.src);
   const dst = l.workloadAt(flow.dst);
@@ -32,7 +35,7 @@ export function simulateFlow(model: Model, plans: ReadonlyMap<string, Plan>, flo
     if (from && bridgeOf(from)) p.physIn = from.interface;
     p.outIface = to ? (bridgeOf(to) ?? to.interface) : UPLINK;
     if (to && from && bridgeOf(to) && bridgeOf(to) === bridgeOf(from)) p.physOut = to.interface;
-    const result = walkPlan(plan, p);
+    const result = walker(plan, p);
     passes.push({ node, result });
     if (result.outcome === "drop" || result.outcome === "reject") return { allowed: false, passes };
   }

@@ -3,10 +3,22 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/index.js";
 import type { Plan } from "../../src/compile/index.js";
 import { decide } from "../../src/policy/index.js";
-import { simulateFlow } from "../../src/simulate/index.js";
+import { parseNftText, simulateFlow, walkNft, walkPlan, type NftProgram, type Walker } from "../../src/simulate/index.js";
+import { nftables } from "../../src/render/index.js";
 import { flowArb, scenarioArb } from "../support/random-model.js";
 
-describe("simulate(compile(model)) == decide(model)", () => {
+const programs = new WeakMap<Plan, NftProgram>();
+/** The nftables backend's text, parsed back: what `nft -f` is given. */
+const nftWalker: Walker = (plan, p) => {
+  let prog = programs.get(plan);
+  if (!prog) programs.set(plan, (prog = parseNftText(nftables.renderTableText(plan))));
+  return walkNft(prog, p);
+};
+
+describe.each([
+  ["the Plan", walkPlan as Walker],
+  ["the nftables text", nftWalker],
+])("simulate(compile(model)) over %s == decide(model)", (_, walker) => {
   it("agrees on generated models and flows", () => {
     let flows = 0;
     fc.assert(
@@ -17,7 +29,7 @@ describe("simulate(compile(model)) == decide(model)", () => {
           for (const flow of list) {
             flows++;
             const expected = decide(scenario.model, flow);
-            const got = simulateFlow(scenario.model, plans, flow);
+            const got = simulateFlow(scenario.model, plans, flow, walker);
             if (got.allowed !== expected.allowed) {
               throw new Error(
                 `flow ${flow.src.text} -> ${flow.dst.text} ${flow.protocol}/${flow.port ?? "-"}: decide ${expected.allowed} (${expected.reason}), simulate ${got.allowed}\n` +
