@@ -212,7 +212,8 @@ export function lintRuleset(rs: AnalyzedRuleset): Finding[] {
       const targets = new Set<string>();
       for (const c of t.chains.values()) for (const r of c.rules) if (r.target.kind === "jump" || r.target.kind === "goto") targets.add(r.target.chain);
       for (const c of t.chains.values()) {
-        if (c.builtin || targets.has(c.name) || !c.declaredAt) continue;
+        // An empty chain nothing jumps to changes nothing: kube-proxy's and kubelet's canary chains are such.
+        if (c.builtin || targets.has(c.name) || !c.declaredAt || !c.rules.length) continue;
         add(c.declaredAt, "unreferenced-chain", "warning", `chain ${c.name} (table ${t.name}, IPv${f}) is never jumped or gone to, so its ${c.rules.length} rule${c.rules.length === 1 ? "" : "s"} never run`);
       }
     }

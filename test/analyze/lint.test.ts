@@ -31,7 +31,7 @@ describe("moat lint on the seeds", () => {
 });
 
 describe("moat lint: no false positives on clean real-world dumps", () => {
-  it.each([["docker.save"], ["firewalld.rules"], ["firewalld6.save"], ["cloudfoundry.save"]])("%s has zero findings", (name) => {
+  it.each([["docker.save"], ["firewalld.rules"], ["firewalld6.save"], ["cloudfoundry.save"], ["kube-proxy.save"]])("%s has zero findings", (name) => {
     expect(lint({ [name]: fixture(name) })).toEqual([]);
   });
 
@@ -124,8 +124,8 @@ describe("moat lint: each code", () => {
     expect(codes(f)).toEqual(["2 empty-set", "4 empty-set"]);
   });
 
-  it("unreferenced-chain on the -N or :CHAIN line; a chain reached only by -g is referenced", () => {
-    expect(codes(lint({ "a.sh": "iptables -N lonely\niptables -N gone-to\niptables -A FORWARD -g gone-to\n" }))).toEqual(["1 unreferenced-chain"]);
+  it("unreferenced-chain on the -N or :CHAIN line; a chain reached only by -g is referenced; an empty one (a canary) is not reported", () => {
+    expect(codes(lint({ "a.sh": "iptables -N lonely\niptables -N gone-to\niptables -A FORWARD -g gone-to\niptables -A lonely -j DROP\niptables -N canary\n" }))).toEqual(["1 unreferenced-chain"]);
     expect(codes(lint({ "a.save": "*filter\n:FORWARD ACCEPT [0:0]\n:orphan - [0:0]\n-A orphan -j DROP\nCOMMIT\n" }))).toEqual(["3 unreferenced-chain"]);
   });
 
