@@ -4,8 +4,14 @@ export function backoffMs(attempt: number, baseMs = 100, capMs = 5000, random = 
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+/** Waits ms, or less when the signal aborts; leaves no listener behind on the (long-lived) signal. */
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
   });
