@@ -44,6 +44,18 @@ describe("moat check --rules on the seed's script", () => {
     ]);
   });
 
+  it("a set type the kernel lacks: the create and the rules on that set are left out, with notes", async () => {
+    const script = "ipset create blocked hash:nett\nipset add blocked 10.0.0.0/8\niptables -A FORWARD -m set --match-set blocked src -j DROP\niptables -P FORWARD ACCEPT\n";
+    const r = await check({ "s.sh": script }, ["s.sh"], ["--from", "10.1.1.1", "--to", "10.2.2.2", "--port", "80", "--protocol", "tcp"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ allowed: true, verdict: "ACCEPT", rule: null, path: [] });
+    expect(r.errLines).toEqual([
+      expect.stringMatching(/^note: s\.sh:1: .*"hash:nett" is not a set type/),
+      expect.stringMatching(/^note: s\.sh:2: .*set blocked does not exist/),
+      expect.stringMatching(/^note: s\.sh:3: .*set blocked does not exist/),
+    ]);
+  });
+
   it("text: the verdict, the deciding rule and the path", async () => {
     const r = await run(["check", "--rules", "rules.sh", ...HR_TO_IT("80")], { "rules.sh": `${SEED}ipset add overlays it\nipset add overlays hr\n` });
     expect(r.code).toBe(1);
