@@ -58,3 +58,28 @@ describe("policyRuleCounters", () => {
     ]);
   });
 });
+
+describe("verify --server: the model comes from a moat server", () => {
+  it("serverModel reads back what was applied to the server", async () => {
+    const { startServer, removeDir } = await import("../support/server-process.js");
+    const { serverModel } = await import("../../src/cli/commands/verify.js");
+    const { clientOf } = await import("../../src/cli/online.js");
+    const { api } = await import("../../src/client/index.js");
+    const { readFileSync } = await import("node:fs");
+    const server = await startServer();
+    try {
+      const client = clientOf({ server: server.url, token: server.adminToken }, {})!;
+      await api.apply(client, readFileSync(DCOS, "utf8"));
+      const fromServer = await serverModel(client);
+      const fromFile = exampleModel("dcos-overlays.yaml");
+      expect(fromServer.workloads.map((w) => `${w.id} ${w.node} ${w.interface} ${w.ips.map((i) => i.text).join()}`).sort()).toEqual(fromFile.workloads.map((w) => `${w.id} ${w.node} ${w.interface} ${w.ips.map((i) => i.text).join()}`).sort());
+      expect(fromServer.policies.map((p) => p.id)).toEqual(fromFile.policies.map((p) => p.id));
+      // The same flows and verdicts as from the file.
+      const text = (await runOnDisk(["compile", "-f", DCOS, "--node", "agent-1", "-o", "text"])).out;
+      expect(verifyNode(fromServer, "agent-1", analyze([{ file: "c", text }])).disagreements).toEqual([]);
+    } finally {
+      await server.stop();
+      removeDir(server.dataDir);
+    }
+  });
+});

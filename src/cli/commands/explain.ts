@@ -5,11 +5,11 @@ import { processRunner, type Runner } from "../../dataplane/index.js";
 import type { Model, Protocol } from "../../model/index.js";
 import { describeStage, lookup } from "../../policy/index.js";
 import { checkAnswer, flowAddresses, resolveEndpoint, type CheckAnswer } from "../../service/index.js";
-import { withFiles, type RegisterCommand } from "../context.js";
+import { withOptionalFiles, type RegisterCommand } from "../context.js";
+import { withServer, type ServerFlags } from "../online.js";
 import { EXIT, UsageError } from "../errors.js";
 import { parseOutput, parsePort, parseProtocol } from "../options.js";
-import { readModel } from "../read-model.js";
-import { readKernelRules } from "./verify.js";
+import { modelOf, readKernelRules } from "./verify.js";
 
 export interface Explanation {
   decide: CheckAnswer;
@@ -61,18 +61,18 @@ export function explainText(e: Explanation): string {
 }
 
 export const registerExplain: RegisterCommand = (program, { io, setExit }) => {
-  withFiles(program.command("explain").description("the policy rule that decides a flow, and the kernel rule of this host that implements it, with its counters"))
+  withServer(withOptionalFiles(program.command("explain").description("the policy rule that decides a flow, and the kernel rule of this host that implements it, with its counters")))
     .requiredOption("--from <name|ip>", "source workload or IP address")
     .requiredOption("--to <name|ip>", "destination workload or IP address")
     .option("--port <n>", "destination port")
     .option("--protocol <p>", "TCP, UDP, SCTP or ICMP", "TCP")
     .requiredOption("--node <name>", "the node this host is")
     .option("-o, --output <format>", "text or json", "text")
-    .action(async (opts: { filename: string[]; from: string; to: string; port?: string; protocol: string; node: string; output: string }) => {
+    .action(async (opts: ServerFlags & { filename: string[]; from: string; to: string; port?: string; protocol: string; node: string; output: string }) => {
       const output = parseOutput(opts.output, ["text", "json"] as const);
       const protocol = parseProtocol(opts.protocol);
       const port = opts.port === undefined ? undefined : parsePort(opts.port);
-      const model = await readModel(io, opts.filename);
+      const model = await modelOf(io, opts);
       const e = await runExplain(processRunner(), model, { from: opts.from, to: opts.to, protocol, node: opts.node, ...(port !== undefined ? { port } : {}) });
       io.out(output === "json" ? JSON.stringify(e, null, 2) : explainText(e));
       setExit(e.decide.allowed ? EXIT.ok : EXIT.denied);

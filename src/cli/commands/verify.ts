@@ -4,7 +4,11 @@ import { analyze, policyRuleCounters, verifyNode, type AnalyzedRuleset, type Ver
 import { existingTables, nftPresent, processRunner, runOk, toolsFor, type Runner } from "../../dataplane/index.js";
 import { Unavailable } from "../../errors/index.js";
 import type { Model } from "../../model/index.js";
-import { withFiles, type RegisterCommand } from "../context.js";
+import { api, type Client } from "../../client/index.js";
+import { assembleModel, withoutResourceVersion } from "../../service/index.js";
+import { requireFiles, withOptionalFiles, type RegisterCommand } from "../context.js";
+import { clientOf, withServer, type ServerFlags } from "../online.js";
+import type { Io } from "../io.js";
 import { EXIT, UsageError } from "../errors.js";
 import { parseOutput } from "../options.js";
 import { readModel } from "../read-model.js";
@@ -44,6 +48,18 @@ export async function readKernelRules(runner: Runner): Promise<KernelRules> {
   return { ruleset: analyze(inputs), sources: inputs.map((i) => i.file) };
 }
 
+/** The model stored on a moat server: every resource it holds. */
+export async function serverModel(client: Client): Promise<Model> {
+  const all = await api.listAll(client);
+  return assembleModel({ docs: all.items.map((doc, index) => ({ file: client.url, index, doc: withoutResourceVersion(doc) })), issues: [] });
+}
+
+/** -f files, or the server the flags name. */
+export async function modelOf(io: Io, opts: ServerFlags & { filename: string[] }): Promise<Model> {
+  const client = clientOf(opts);
+  return client ? serverModel(client) : readModel(io, requireFiles(opts.filename));
+}
+
 export async function runVerify(runner: Runner, model: Model, node: string): Promise<VerifyReport & { sources: string[] }> {
   if (!model.workloads.some((w) => w.node === node)) throw new UsageError(`--node ${JSON.stringify(node)} has no workloads in the manifests (nodes: ${[...new Set(model.workloads.map((w) => w.node))].sort().join(", ")})`);
   const kernel = await readKernelRules(runner);
@@ -61,12 +77,12 @@ export function verifyText(r: VerifyReport): string {
 }
 
 export const registerVerify: RegisterCommand = (program, { io, setExit }) => {
-  withFiles(program.command("verify").description("read this host's kernel rules back and check every flow of the node's workloads against the manifests"))
+  withServer(withOptionalFiles(program.command("verify").description("read this host's kernel rules back and check every flow of the node's workloads against the manifests (or a server's model)")))
     .requiredOption("--node <name>", "the node this host is")
     .option("-o, --output <format>", "text or json", "text")
-    .action(async (opts: { filename: string[]; node: string; output: string }) => {
+    .action(async (opts: ServerFlags & { filename: string[]; node: string; output: string }) => {
       const output = parseOutput(opts.output, ["text", "json"] as const);
-      const model = await readModel(io, opts.filename);
+      const model = await modelOf(io, opts);
       const report = await runVerify(processRunner(), model, opts.node);
       for (const n of report.notes) io.err(`note: ${n}`);
       io.out(output === "json" ? JSON.stringify(report, null, 2) : verifyText(report));
