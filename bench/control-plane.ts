@@ -1,4 +1,426 @@
-// The control plane at work: a real `moat server` and real `moat agent` processes in lab nodes.
+// The control plane at work: a real `moat server` and real `moat agent` processes (bin/moat, so run
+// `npm run build` first), one agent per lab node. Figures:
+//  1. API write (200 returned) to rule in the kernel, p50/p99 over WRITES writes, with 1 agent and with
+//     10 (a lab of 10 nodes, 3 workloads each: the examples' size). "In the kernel" is measured in the
+//     kernel: an `nft monitor rules` in every node namespace reports each rule as its commit lands
+//     (iptables here is the nf_tables flavour, and the nftables backend is nf_tables too), and after
+//     each write `iptables-save` (or `nft list ruleset`) in every node confirms the new rule is there.
+//     Polling iptables-save in 10 namespaces fast enough to time 100 ms would itself load the 2 cores.
+//     The time is broken down with the server's request log (`ms`), a watch stream of the bench's own
+//     (when the event reaches a watcher), the agents' "applied" lines (`ms` of the kernel part) and
+//     the node Plan's compile timed in this process.
+//  2. Apply throughput of the server: small writes/s with 10 plain watch streams connected (no agents),
+//     one writer and several at once; every watcher must see every revision.
+//  3. RSS of the server and of one agent with a 10k-workload model stored, and the agent's first apply.
+// Everything started (server, agents, monitors, lab namespaces, temp dirs) is stopped and removed at the
+// end, on failure too, and on SIGINT/SIGTERM. Every loop is bounded in count and in time.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { processRunner, runOk } from "../src/dataplane/index.js";
+import { cleanupLabs, createLab, labPrefix, requireKernelTools, type Lab } from "../src/lab/index.js";
+import { buildModel, formatIssue, type Model } from "../src/model/index.js";
+import { assembleModel, nodePlan } from "../src/service/index.js";
+import { startAgent, type AgentProcess } from "../test/support/agent-process.js";
+import { removeDir, startServer, type ServerProcess } from "../test/support/server-process.js";
+
+const WRITES = Number(process.env.MOAT_BENCH_CP_WRITES ?? 200);
+const NODES = 10;
+const PER_NODE = 3;
+const GOAL_P99_MS = 100;
+const WRITE_TIMEOUT_MS = 5_000;
+const PHASE_BUDGET_MS = 120_000;
+const THROUGHPUT_MS = 8_000;
+const BIG_WORKLOADS = 10_000;
+const BIG_POLICIES = 1_000;
+
+type Manifest = Record<string, unknown>;
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]! : NaN;
+}
+const p50p99 = (v: number[]) => `p50 ${fmt(pct(v, 50))} p99 ${fmt(pct(v, 99))}`;
+
+// ---- models ----
+
+const network = (subnet: string): Manifest => ({ apiVersion: "moat.dev/v1", kind: "Network", metadata: { name: "net" }, spec: { subnets: [subnet], isolation: "workload" } });
+
+/** The examples' size: NODES nodes, PER_NODE workloads each (client, web, db), two fixed policies. */
+function labManifests(): Manifest[] {
+  const docs: Manifest[] = [network("10.80.0.0/16")];
+  const roles = ["client", "web", "db"];
+  for (let n = 0; n < NODES; n++)
+    for (let k = 0; k < PER_NODE; k++)
+      docs.push({ apiVersion: "moat.dev/v1", kind: "Workload", metadata: { name: `w${n}-${k}`, labels: { app: roles[k % roles.length]! } }, spec: { node: `n${n}`, network: "net", ips: [`10.80.${n}.${k + 1}`], interface: `lw${k}` } });
+  docs.push(policyDoc("web", 'app == "web"', 'app == "client"', 80), policyDoc("db", 'app == "db"', 'app == "web"', 5432));
+  return docs;
+}
+
+/** The one resource every timed write changes: a policy on every workload whose port is the marker. */
+const markerPolicy = (port: number) => policyDoc("bench", 'app in {"client", "web", "db"}', 'app == "client"', port);
+
+function policyDoc(name: string, selector: string, from: string, port: number): Manifest {
+  return { apiVersion: "moat.dev/v1", kind: "Policy", metadata: { name }, spec: { selector, ingress: [{ action: "Allow", protocol: "TCP", ports: [port], from: { selector: from } }] } };
+}
+
+/** The 10k model of bench/compile.ts's shape, as manifests for the API: 10 nodes, 1,000 policies. */
+function bigManifests(workloads: number, policies: number): Manifest[] {
+  const docs: Manifest[] = [{ ...network("10.0.0.0/8"), spec: { subnets: ["10.0.0.0/8"], isolation: "network" } }];
+  for (let i = 0; i < workloads; i++)
+    docs.push({
+      apiVersion: "moat.dev/v1",
+      kind: "Workload",
+      metadata: { name: `w${i}`, labels: { app: `app${i % policies}`, tier: i % 3 === 0 ? "front" : "back" } },
+      spec: { node: `node${i % 10}`, network: "net", ips: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`], interface: `cali${i}`.slice(0, 15) },
+    });
+  for (let p = 0; p < policies; p++)
+    docs.push({
+      apiVersion: "moat.dev/v1",
+      kind: "Policy",
+      metadata: { name: `p${p}` },
+      spec: {
+        order: p,
+        selector: `app == "app${p}"`,
+        ingress: [
+          { action: "Allow", protocol: "TCP", ports: [80, "8000:8100"], from: { selector: `app == "app${(p + 1) % policies}" && tier == "front"` } },
+          { action: "Deny", from: { cidrs: ["192.0.2.0/24"] } },
+        ],
+        egress: [{ action: "Allow", to: { selector: `app in {"app${(p + 2) % policies}", "app${(p + 3) % policies}"}` } }],
+      },
+    });
+  return docs;
+}
+
+function modelOf(docs: Manifest[]): Model {
+  const built = buildModel(docs.map((doc, index) => ({ file: "bench", index, doc })));
+  if (!built.ok) throw new Error(built.issues.slice(0, 3).map(formatIssue).join("\n"));
+  return built.value;
+}
+
+// ---- HTTP ----
+
+async function post(server: ServerProcess, docs: Manifest[]): Promise<{ revision: number }> {
+  const res = await fetch(`${server.url}/v1/apply`, { method: "POST", headers: { authorization: `Bearer ${server.adminToken}`, "content-type": "application/json" }, body: JSON.stringify(docs), signal: AbortSignal.timeout(60_000) });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`POST /v1/apply: ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as { revision: number };
+}
+
+/** A plain watch stream: calls back with each event's revision and the time it arrived. */
+function watch(server: ServerProcess, since: number, onEvent: (revision: number, at: number) => void): { close(): void; done: Promise<void> } {
+  const abort = new AbortController();
+  const done = (async () => {
+    const res = await fetch(`${server.url}/v1/watch?since=${since}`, { headers: { authorization: `Bearer ${server.adminToken}` }, signal: abort.signal });
+    if (res.status !== 200 || !res.body) throw new Error(`watch: ${res.status}`);
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const chunk of res.body) {
+      const at = now();
+      rest += decoder.decode(chunk as Uint8Array, { stream: true });
+      const lines = rest.split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) {
+        if (!line) continue;
+        const e = JSON.parse(line) as { type: string; revision: number };
+        if (e.type !== "BOOKMARK") onEvent(e.revision, at);
+      }
+    }
+  })().catch((e: Error) => {
+    if (!abort.signal.aborted) throw e;
+  });
+  return { close: () => abort.abort(), done };
+}
+
+/** Waits until every node reports the store's revision and the Plan the server expects for it. */
+async function converged(server: ServerProcess, nodes: string[], timeoutMs: number): Promise<number> {
+  const start = now();
+  let last = "";
+  while (now() - start < timeoutMs) {
+    const res = await fetch(`${server.url}/v1/nodes`, { headers: { authorization: `Bearer ${server.adminToken}` } }).catch(() => undefined);
+    if (res?.status === 200) {
+      const body = (await res.json()) as { revision: number; items: { node: string; inSync?: boolean; revision?: number }[] };
+      last = JSON.stringify(body.items.map((i) => [i.node, i.revision, i.inSync]));
+      if (nodes.every((n) => body.items.some((i) => i.node === n && i.inSync && i.revision === body.revision))) return now() - start;
+    }
+    await sleep(50);
+  }
+  throw new Error(`nodes did not converge within ${timeoutMs} ms: ${last}`);
+}
+
+// ---- the kernel side ----
+
+/** `nft monitor rules` in one namespace: resolves when a committed rule matches a port. */
+class RuleMonitor {
+  private text = "";
+  private waiters: { re: RegExp; resolve: (at: number) => void }[] = [];
+  readonly child: ChildProcess;
+
+  constructor(readonly netns: string) {
+    this.child = spawn("ip", ["netns", "exec", netns, "nft", "monitor", "rules"], { stdio: ["ignore", "pipe", "pipe"] });
+    this.child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      const at = now();
+      this.text = (this.text + d).slice(-20_000);
+      const lines = d.split("\n");
+      this.waiters = this.waiters.filter((w) => {
+        if (!lines.some((l) => l.startsWith("add rule") && w.re.test(l))) return true;
+        w.resolve(at);
+        return false;
+      });
+    });
+  }
+
+  /** The arrival time of the first added rule with `dport ... port` from now on, or NaN after timeoutMs. */
+  next(port: number, timeoutMs: number): Promise<number> {
+    return new Promise((resolve) => {
+      const waiter = { re: new RegExp(`dport (\\{ )?[^\\n]*\\b${port}\\b`), resolve };
+      this.waiters.push(waiter);
+      setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(NaN);
+      }, timeoutMs);
+    });
+  }
+
+  stop(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGTERM");
+  }
+}
+
+/** The rule text a node's kernel holds now, read back the way its backend would be. */
+async function kernelRules(netns: string): Promise<string> {
+  const r = processRunner(netns);
+  return (await r.run("iptables-save", ["-t", "filter"])).stdout + (await r.run("nft", ["list", "table", "inet", "moat"])).stdout;
+}
+const holdsPort = (text: string, port: number) => new RegExp(`--dports ${port}\\b|dport (\\{ )?[^\\n]*\\b${port}\\b`).test(text);
+
+// ---- agents' and server's log lines ----
+
+interface Applied {
+  revision: number;
+  time: number;
+  ms: number;
+}
+const appliedLines = (a: AgentProcess): Applied[] =>
+  a.events().filter((e): e is Record<string, unknown> & Applied => e.msg === "applied" && typeof e.revision === "number").map((e) => ({ revision: e.revision, time: e.time, ms: e.ms }));
+const serverApplyMs = (s: ServerProcess): number[] =>
+  s.logs().split("\n").filter((l) => l.includes('"route":"/v1/apply"') || l.includes('"url":"/v1/apply"')).map((l) => (JSON.parse(l) as { ms: number }).ms);
+
+const rss = (pid: number) => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+};
+const mb = (m: { rss: number; peak: number }) => `${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)} MB)`;
+
+// ---- 1. write to kernel ----
+
+interface Sample {
+  total: number;
+  api: number;
+  event: number;
+  /** Per node: the kernel's rule arrival, the agent's kernel start, its kernel ms. */
+  nodes: { kernel: number; kernelStart: number; kernelMs: number }[];
+}
+
+async function timedWrites(label: string, server: ServerProcess, nodeAgents: AgentProcess[], netnsOf: (node: string) => string, firstPort: number): Promise<void> {
+  const agents = [...nodeAgents].sort((a, b) => a.node.localeCompare(b.node));
+  const netns = agents.map((a) => netnsOf(a.node));
+  const monitors = netns.map((ns) => new RuleMonitor(ns));
+  const events = new Map<number, number>();
+  const watcher = watch(server, 0, (rev, at) => events.has(rev) || events.set(rev, at));
+  const samples: Sample[] = [];
+  const failures: string[] = [];
+  const serverLogged = serverApplyMs(server).length;
+  const started = now();
+  try {
+    await sleep(300); // the monitors and the watch are listening
+    for (let i = 0; i < WRITES && now() - started < PHASE_BUDGET_MS; i++) {
+      const port = firstPort + i;
+      const seen = monitors.map((m) => m.next(port, WRITE_TIMEOUT_MS));
+      const t0 = now();
+      const { revision } = await post(server, [markerPolicy(port)]);
+      const t200 = now();
+      const kernel = await Promise.all(seen);
+      const missing = kernel.flatMap((t, n) => (Number.isNaN(t) ? [netns[n]!] : []));
+      if (missing.length) {
+        failures.push(`write ${i} (port ${port}): not in the kernel of ${missing.join(", ")} within ${WRITE_TIMEOUT_MS} ms`);
+        continue;
+      }
+      // Confirmed by reading the rules back, outside the timing.
+      const texts = await Promise.all(netns.map(kernelRules));
+      const absent = texts.flatMap((t, n) => (holdsPort(t, port) ? [] : [netns[n]!]));
+      if (absent.length) failures.push(`write ${i} (port ${port}): announced but not read back in ${absent.join(", ")}`);
+      // The agents' lines for this revision (logged after the kernel part and the save of the last Plan).
+      let lines: (Applied | undefined)[] = [];
+      for (const until = now() + 2000; now() < until; await sleep(10)) {
+        lines = agents.map((a) => appliedLines(a).find((l) => l.revision === revision));
+        if (lines.every(Boolean) && events.has(revision)) break;
+      }
+      samples.push({
+        total: Math.max(...kernel) - t0,
+        api: t200 - t0,
+        event: (events.get(revision) ?? NaN) - t0,
+        nodes: kernel.map((k, n) => ({ kernel: k - t0, kernelStart: lines[n] ? lines[n]!.time - lines[n]!.ms - t0 : NaN, kernelMs: lines[n]?.ms ?? NaN })),
+      });
+      await sleep(20 + Math.random() * 30); // not in step with the agents' 500 ms guard
+    }
+  } finally {
+    watcher.close();
+    for (const m of monitors) m.stop();
+  }
+  const serverMs = serverApplyMs(server).slice(serverLogged);
+  const all = (f: (n: Sample["nodes"][number]) => number) => samples.flatMap((s) => s.nodes.map(f)).filter((v) => !Number.isNaN(v));
+  const totals = samples.map((s) => s.total);
+  const slowest = [...samples].sort((a, b) => b.total - a.total).slice(0, 3);
+  console.log(
+    `control-plane ${label}: API write to rule in every node's kernel over ${samples.length} writes: ${p50p99(totals)} (goal p99 < ${GOAL_P99_MS} ms: ${pct(totals, 99) < GOAL_P99_MS ? "met" : "NOT met"}); ` +
+      `200 returned ${p50p99(samples.map((s) => s.api))} (server's own ms ${p50p99(serverMs)}), event at a watcher ${p50p99(samples.map((s) => s.event))}, ` +
+      `agent starts the kernel part ${p50p99(all((n) => n.kernelStart))}, kernel part ${p50p99(all((n) => n.kernelMs))}, rule seen per node ${p50p99(all((n) => n.kernel))}` +
+      `; slowest: ${slowest.map((s) => `${fmt(s.total)} (200 at ${fmt(s.api)}, event ${fmt(s.event)}, kernel start ${fmt(Math.max(...s.nodes.map((n) => n.kernelStart)))}, kernel ${fmt(Math.max(...s.nodes.map((n) => n.kernelMs)))})`).join(", ")}`,
+  );
+  if (failures.length) throw new Error(`${label}: ${failures.length} writes failed: ${failures.slice(0, 3).join("; ")}`);
+}
+
+// ---- 2. throughput ----
+
+async function throughput(server: ServerProcess, docs: Manifest[]): Promise<void> {
+  const base = (await post(server, docs)).revision;
+  const seen = Array.from({ length: 10 }, () => ({ max: base, events: 0 }));
+  const watchers = seen.map((s) => watch(server, base, (rev) => ((s.max = Math.max(s.max, rev)), s.events++)));
+  try {
+    await sleep(300);
+    let port = 30_000;
+    for (const writers of [1, 4]) {
+      let writes = 0;
+      let last = base;
+      const t0 = now();
+      const writer = async () => {
+        while (now() - t0 < THROUGHPUT_MS && writes < 20_000) {
+          last = Math.max(last, (await post(server, [markerPolicy(port++)])).revision);
+          writes++;
+        }
+      };
+      await Promise.all(Array.from({ length: writers }, writer));
+      const ms = now() - t0;
+      for (const until = now() + 10_000; now() < until && seen.some((s) => s.max < last); ) await sleep(20);
+      const behind = seen.filter((s) => s.max < last).length;
+      console.log(
+        `control-plane throughput: ${writers} writer${writers > 1 ? "s" : ""}, 10 watchers, one-policy writes on a ${docs.length}-resource model: ${writes} writes in ${fmt(ms)} = ${Math.round((writes * 1000) / ms)} writes/s; ` +
+          `${behind ? `${behind} watchers behind after 10 s!` : "every watcher saw every revision"} (${seen.map((s) => s.events).reduce((a, b) => a + b, 0)} events delivered so far)`,
+      );
+      if (behind) throw new Error(`${behind} watchers did not see revision ${last}`);
+    }
+  } finally {
+    for (const w of watchers) w.close();
+  }
+}
+
+// ---- 3. memory at 10k ----
+
+async function bigModel(prefix: string, cleanup: (() => Promise<void>)[]): Promise<void> {
+  const docs = bigManifests(BIG_WORKLOADS, BIG_POLICIES);
+  const server = await startServer(["--max-body", String(64 * 1024 * 1024)]);
+  cleanup.push(async () => (await server.kill(), removeDir(server.dataDir)));
+  const idle = rss(server.child.pid!);
+  let t = now();
+  const body = JSON.stringify(docs).length;
+  const { revision } = await post(server, docs);
+  const stored = now() - t;
+  const afterWrite = rss(server.child.pid!);
+  const ns = `${prefix}big`;
+  await runOk(processRunner(), "ip", ["netns", "add", ns]);
+  const agentStart = now();
+  const agent = await startAgent({ server: server.url, token: server.adminToken, node: "node0", netns: ns, args: ["--check-interval", "500ms"] });
+  cleanup.push(async () => (await agent.kill(), removeDir(agent.stateDir)));
+  let first: Applied | undefined;
+  for (const until = now() + 120_000; now() < until && !first; await sleep(50)) first = appliedLines(agent).find((l) => l.revision === revision);
+  if (!first) throw new Error(`the agent did not apply the 10k model within 120 s: ${agent.logs().slice(-500)}`);
+  const listed = agent.events().find((e) => e.msg === "listed") as { time: number } | undefined;
+  const agentMem = rss(agent.child.pid!);
+  const serverMem = rss(server.child.pid!);
+  const rules = (await processRunner(ns).run("iptables-save", ["-t", "filter"])).stdout.split("\n").filter((l) => l.startsWith("-A moat-")).length;
+  // One small write at this size: the server validates the whole model, the agent recompiles it.
+  const smallStart = now();
+  const p0 = docs.find((d) => d.kind === "Policy")! as { spec: { ingress: { ports?: unknown[] }[] } } & Manifest;
+  const small = await post(server, [{ ...p0, spec: { ...p0.spec, ingress: [{ ...p0.spec.ingress[0]!, ports: [81, "8000:8100"] }, ...p0.spec.ingress.slice(1)] } }]);
+  const smallApi = now() - smallStart;
+  let again: Applied | undefined;
+  for (const until = now() + 30_000; now() < until && !again; await sleep(20)) again = appliedLines(agent).find((l) => l.revision >= small.revision);
+  const t2 = rss(server.child.pid!);
+  console.log(
+    `control-plane 10k: ${BIG_WORKLOADS} workloads x ${BIG_POLICIES} policies (${(body / 1e6).toFixed(1)} MB of JSON) stored in one write in ${fmt(stored)}; ` +
+      `server RSS idle ${mb(idle)}, after the write ${mb(afterWrite)}, with an agent following ${mb(serverMem)}, after one more small write ${mb(t2)}; ` +
+      `agent node0 (1,000 local workloads, ${rules} rules) RSS ${mb(agentMem)}; its first apply: listed ${listed ? fmt(listed.time - agentStart) : "?"} after start, ` +
+      `applied ${fmt(first.time - agentStart)} after start (kernel part ${fmt(first.ms)}); ` +
+      `a one-policy write at this size: 200 in ${fmt(smallApi)}, agent applied ${again ? `${fmt(again.time - smallStart)} after the write (kernel part ${fmt(again.ms)})` : "nothing within 30 s"}`,
+  );
+}
+
+// ---- the bench ----
+
 export async function benchControlPlane(): Promise<void> {
-  console.log("control-plane: not measured yet");
+  await requireKernelTools();
+  const prefix = labPrefix();
+  const cleanup: (() => Promise<void>)[] = [];
+  let lab: Lab | undefined;
+  const cleanAll = async () => {
+    for (const f of cleanup.splice(0).reverse()) await f().catch(() => {});
+    await lab?.destroy().catch(() => {});
+    await cleanupLabs(prefix).catch(() => {});
+  };
+  const onSignal = (sig: NodeJS.Signals) => void cleanAll().finally(() => process.kill(process.pid, sig));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const docs = labManifests();
+    const model = modelOf(docs);
+    lab = await createLab({ networks: model.networks, workloads: model.workloads }, { prefix });
+    const nodeNames = Array.from({ length: NODES }, (_, n) => `n${n}`);
+    const netnsOf = (node: string) => lab!.plan.nodes.find((n) => n.name === node)!.netns;
+
+    // The node Plan's compile, as the agent does it on each event (warm, in this process).
+    const withMarker = [...docs, markerPolicy(20_000)].map((doc, index) => ({ file: "<server>", index, doc }));
+    const compileMs: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t = now();
+      nodePlan(assembleModel({ docs: withMarker, issues: [] }), "n0");
+      compileMs.push(now() - t);
+    }
+
+    const server = await startServer();
+    cleanup.push(async () => (await server.kill(), removeDir(server.dataDir)));
+    await post(server, [...docs, markerPolicy(19_999)]);
+    const agents: AgentProcess[] = [];
+    const start = async (node: string) => {
+      const a = await startAgent({ server: server.url, token: server.adminToken, node, netns: netnsOf(node), args: ["--check-interval", "500ms"] });
+      cleanup.push(async () => (await a.kill(), removeDir(a.stateDir)));
+      agents.push(a);
+    };
+    await start("n0");
+    await converged(server, ["n0"], 30_000);
+    console.log(`control-plane: lab of ${NODES} nodes x ${PER_NODE} workloads created in ${fmt(lab.createdInMs)}; node Plan assemble+compile in the agent's way ${p50p99(compileMs)}; agents check the kernel every 500 ms (the default)`);
+    await timedWrites("1 agent", server, agents, netnsOf, 20_000);
+    await Promise.all(nodeNames.slice(1).map(start));
+    await converged(server, nodeNames, 60_000);
+    await timedWrites(`${NODES} agents`, server, agents, netnsOf, 21_000);
+    for (const f of cleanup.splice(0).reverse()) await f();
+    await lab.destroy();
+    lab = undefined;
+
+    const plain = await startServer();
+    cleanup.push(async () => (await plain.kill(), removeDir(plain.dataDir)));
+    await throughput(plain, docs);
+    for (const f of cleanup.splice(0).reverse()) await f();
+
+    await bigModel(prefix, cleanup);
+  } finally {
+    await cleanAll();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }
