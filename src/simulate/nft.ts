@@ -29,7 +29,7 @@ export function parseNftText(text: string): NftProgram {
   for (let i = 0; i < lines.length; i++) {
     const table = /^table (\w+) \S+ \{$/.exec(lines[i]!);
     if (table) family = table[1]!;
-    const block = /^(set|chain) (\S+) \{$/.exec(lines[i]!);
+    const block = /^(set|map|chain) (\S+) \{$/.exec(lines[i]!);
     if (!block) continue;
     const body: string[] = [];
     for (i++; i < lines.length && lines[i] !== "}"; i++) if (lines[i]) body.push(lines[i]!);
@@ -40,7 +40,7 @@ export function parseNftText(text: string): NftProgram {
     }
     const type = body.find((l) => l.startsWith("type "))!.slice(5);
     const els = body.find((l) => l.startsWith("elements = {"));
-    const elements = els ? splitTop(els.slice("elements = {".length).replace(/\}$/, "")).map((e) => e.split(" . ").map((p) => p.replace(/^"|"$/g, ""))) : [];
+    const elements = els ? splitTop(els.slice("elements = {".length).replace(/\}$/, "")).map((e) => e.split(/ \. | : /).map((p) => p.replace(/^"|"$/g, ""))) : [];
     sets.set(block[2]!, { kind: type.includes(" . ") ? "concat" : "addr", elements });
   }
   return { sets, chains, ...(bridge ? { bridge } : {}), entry: "forward" };
@@ -122,6 +122,12 @@ function evaluate(prog: NftProgram, rule: string, p: Packet, iif: string | undef
         if (!set || !set.elements.some((e) => inPrefix(e[0]!, addr) && e[1] === proto && Number(e[2]) === p.dport)) return fail;
         i += 9;
         continue;
+      }
+      if (words[i + 2] === "vmap") {
+        // ip saddr vmap @map: the verdict of the element whose key holds the address, else go on.
+        const hit = prog.sets.get(words[i + 3]!.slice(1))?.elements.find((e) => inPrefix(e[0]!, addr));
+        if (!hit) return fail;
+        return { matched: true, verdict: hit[1]! };
       }
       const negate = words[i + 2] === "!=";
       const v = words[i + (negate ? 3 : 2)]!;

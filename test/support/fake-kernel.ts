@@ -731,8 +731,17 @@ class NftError extends Error {}
 const cloneNft = (t: Map<string, NftTableState>) =>
   new Map([...t].map(([k, v]) => [k, { sets: new Map([...v.sets].map(([n, s]) => [n, { decl: [...s.decl], elements: new Set(s.elements) }])), chains: new Map([...v.chains].map(([n, r]) => [n, [...r]])) }]));
 
-function checkElement(set: NftSetState, element: string, name: string): void {
-  const type = set.decl.find((d) => d.startsWith("type "))?.slice(5) ?? "";
+function checkElement(set: NftSetState, element: string, name: string, tables?: NftTableState): void {
+  const [keyType, valueType] = (set.decl.find((d) => d.startsWith("type "))?.slice(5) ?? "").split(" : ");
+  const [key, value] = element.split(" : ");
+  if ((valueType === undefined) !== (value === undefined)) throw new NftError(`Error: element ${element} does not match map/set ${name}`);
+  if (valueType === "verdict") {
+    const m = /^(jump|goto) ([\w-]+)$/.exec(value!);
+    if (!m && !["accept", "drop", "return"].includes(value!)) throw new NftError(`Error: ${value} is not a verdict`);
+    if (m && tables && !tables.chains.has(m[2]!)) throw new NftError(`Error: Could not process rule: No such file or directory (chain ${m[2]})`);
+  }
+  element = key!;
+  const type = keyType!;
   const parts = element.split(" . ");
   const types = type.split(" . ");
   if (parts.length !== types.length) throw new NftError(`Error: element ${element} does not match the type of set ${name} (${type})`);
@@ -784,7 +793,7 @@ export class FakeNft {
 
   private printSet(name: string, s: NftSetState, terse: boolean): string {
     const els = [...s.elements].sort().reverse();
-    return `\tset ${name} {\n${s.decl.map((d) => `\t\t${d}\n`).join("")}${!terse && els.length ? `\t\telements = { ${els.join(",\n\t\t\t     ")} }\n` : ""}\t}\n`;
+    return `\t${s.decl.some((d) => d.startsWith("type ") && d.includes(" : ")) ? "map" : "set"} ${name} {\n${s.decl.map((d) => `\t\t${d}\n`).join("")}${!terse && els.length ? `\t\telements = { ${els.join(",\n\t\t\t     ")} }\n` : ""}\t}\n`;
   }
 
   print(key: string, t: NftTableState, terse = false): string {
@@ -817,13 +826,18 @@ export class FakeNft {
           const set = work.get(`${m[2]} ${m[3]}`)?.sets.get(m[4]!);
           if (!set) throw new NftError(`Error: No such file or directory; did you mean set ‘${m[4]}’?`);
           for (const e of m[5]!.split(",").map((x) => x.trim())) {
-            checkElement(set, e, m[4]!);
+            if (m[1] === "add") checkElement(set, e, m[4]!);
             if (m[1] === "add") set.elements.add(e);
-            else if (!set.elements.delete(e)) throw new NftError("Error: Could not process rule: No such file or directory");
+            else {
+              const have = [...set.elements].find((x) => x === e || x.split(" : ")[0] === e);
+              if (have === undefined) throw new NftError("Error: Could not process rule: No such file or directory");
+              set.elements.delete(have);
+            }
           }
         } else throw new NftError("Error: syntax error (not modelled by the fake)");
       }
       for (const [key, t] of work) {
+        for (const [name, set] of t.sets) for (const e of set.elements) if (e.includes(" : ")) checkElement(set, e, name, t);
         for (const [chain, rules] of t.chains) {
           for (const r of rules) {
             for (const ref of r.matchAll(/@([\w-]+)/g)) if (!t.sets.has(ref[1]!)) throw new NftError(`Error: Could not process rule: No such file or directory (set ${ref[1]} in chain ${chain} of ${key})`);
@@ -847,7 +861,7 @@ export class FakeNft {
       const l = lines[i]!.trim();
       if (!l) continue;
       if (l === "}") return i;
-      const m = /^(set|chain) ([\w-]+) \{$/.exec(l);
+      const m = /^(set|map|chain) ([\w-]+) \{$/.exec(l);
       if (!m) throw new NftError(`Error: syntax error, unexpected ${l.split(" ")[0]}`);
       const body: string[] = [];
       for (i++; i < lines.length && lines[i]!.trim() !== "}"; i++) if (lines[i]!.trim()) body.push(lines[i]!.trim());

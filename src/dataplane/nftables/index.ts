@@ -134,7 +134,7 @@ export function nftablesDataplane(runner: Runner): Dataplane {
       if (hash === undefined) return [{ kind: "hook-missing", name: "inet", detail: "moat's forward base chain or its jump is missing" }];
       if (hash !== rec.rulesHash) return [{ kind: "hook-changed", name: "inet", detail: `the base chain carries rules ${hash}, applied were ${rec.rulesHash}` }];
       const r = await runner.run("nft", ["-t", "list", "sets"]);
-      const names = new Set([...r.stdout.matchAll(/^\s*set (\S+) \{/gm)].map((m) => m[1]!));
+      const names = new Set([...r.stdout.matchAll(/^\s*(?:set|map) (\S+) \{/gm)].map((m) => m[1]!));
       return Object.keys(rec.sets)
         .filter((n) => !names.has(n))
         .map((name) => ({ kind: "set-missing" as const, name, detail: `set ${name} is missing` }));

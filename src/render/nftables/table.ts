@@ -17,6 +17,7 @@ import { createHash } from "node:crypto";
 import type { Match, Plan, PlanRule, PlanSet, SetMatch, SetMember, Verdict } from "../../compile/index.js";
 import { hookComment, NFT_FAMILY, NFT_TABLE, type Family } from "../names.js";
 import { escapeNft, nftString } from "./escape.js";
+import { dispatchOf } from "./dispatch.js";
 
 export const NFT_BASE_CHAIN = "forward";
 /** Before iptables' filter chains (priority 0) and firewalld's: moat judges first. */
@@ -214,7 +215,30 @@ export function renderNft(plan: Plan): NftRendering {
   const spoof = spoofing(plan, empty);
   const sets = [...planSetList.filter((s) => present.has(s.name)), ...spoof.sets];
   const chains = new Map<string, string[]>();
-  for (const c of plan.chains) chains.set(nftChain(c.name), c.name === "spoof" ? spoof.rules : chainRules(c.rules, empty));
+  const groupChains = new Map<string, string[]>();
+  for (const c of plan.chains) {
+    if (c.name === "spoof") {
+      chains.set(nftChain(c.name), spoof.rules);
+      continue;
+    }
+    const d = dispatchOf(plan, c.name);
+    if (!d) {
+      chains.set(nftChain(c.name), chainRules(c.rules, empty));
+      continue;
+    }
+    const maps: string[] = [];
+    for (const f of [4, 6] as const) {
+      if (!d.elements[f].length) continue;
+      const name = `moat-${c.name}-dispatch-${f}`;
+      sets.push({ name, decl: [`type ${f === 4 ? "ipv4_addr" : "ipv6_addr"} : verdict`, `comment "${c.name}: each workload to the chain of the policies that select it"`], elements: d.elements[f] });
+      maps.push(`${addrOf(f)} ${d.dir} vmap @${name} comment "policies that select the workload, in order"`);
+    }
+    chains.set(nftChain(c.name), [...maps, ...chainRules(c.rules.slice(d.replaced), empty)]);
+    for (const [g, { jumps, after }] of [...d.groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      groupChains.set(nftChain(g), [...jumps.map((j) => `jump ${nftChain(j)} comment "policy chain ${j}"`), `goto ${nftChain((after.verdict as { chain: string }).chain)} comment ${nftString(after.comment, 120)}`]);
+    }
+  }
+  for (const [n, rules] of groupChains) chains.set(n, rules);
   const structure = [...sets.map((s) => `${s.name} ${s.decl.join("; ")}`), ...[...chains].map(([n, rules]) => `${n}\n${rules.join("\n")}`), ...(spoof.bridge ?? [])].join("\n");
   const rulesHash = createHash("sha256").update(structure).digest("hex").slice(0, 12);
   return { rulesHash, sets, chains, ...(spoof.bridge ? { bridge: spoof.bridge } : {}) };
@@ -230,7 +254,7 @@ const block = (kind: string, name: string, lines: string[]) => [`\t${kind} ${nam
 /** `table inet moat { ... }` with every set (and its elements) and chain. */
 export function renderTableText(plan: Plan, r: NftRendering = renderNft(plan)): string {
   const lines = [`table ${NFT_FAMILY} ${NFT_TABLE} {`];
-  for (const s of r.sets.filter((x) => !x.table)) lines.push(...block("set", s.name, [...s.decl, ...(s.elements.length ? [`elements = { ${s.elements.join(", ")} }`] : [])]));
+  for (const s of r.sets.filter((x) => !x.table)) lines.push(...block(s.decl[0]!.includes(" : ") ? "map" : "set", s.name, [...s.decl, ...(s.elements.length ? [`elements = { ${s.elements.join(", ")} }`] : [])]));
   lines.push(...block("set", NFT_STATE_SET, ["type ifname", `comment ${nftString(hookComment(r.rulesHash), 64)}`]));
   lines.push(...block("chain", NFT_BASE_CHAIN, baseChain(plan, r.rulesHash)));
   for (const [name, rules] of r.chains) lines.push(...block("chain", name, rules));
@@ -255,7 +279,8 @@ export const DELETE_TABLES = `table ${NFT_FAMILY} ${NFT_TABLE}\ndelete table ${N
 export function renderElementChanges(changes: { set: string; table?: "bridge"; add: string[]; remove: string[] }[]): string {
   const lines: string[] = [];
   const at = (c: { table?: "bridge" }) => `${c.table ?? NFT_FAMILY} ${NFT_TABLE}`;
-  for (const c of changes) if (c.remove.length) lines.push(`delete element ${at(c)} ${c.set} { ${c.remove.join(", ")} }`);
+  // A map's element is deleted by its key alone.
+  for (const c of changes) if (c.remove.length) lines.push(`delete element ${at(c)} ${c.set} { ${c.remove.map((e) => e.replace(/ : .*$/, "")).join(", ")} }`);
   for (const c of changes) if (c.add.length) lines.push(`add element ${at(c)} ${c.set} { ${c.add.join(", ")} }`);
   return lines.join("\n") + "\n";
 }
