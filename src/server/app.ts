@@ -2,7 +2,7 @@
 // text and parsed by moat (so syntax errors name line and column), one log line per request, no tokens
 // in logs. buildServer only builds; listen.ts binds it to an address.
 import { randomUUID } from "node:crypto";
-import Fastify, { LogController, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from "fastify";
 import { BadRequest, MoatError, NotFound } from "../errors/index.js";
 import { checkAnswer, matrixAnswer, nodePlan } from "../service/index.js";
 import type { Store } from "../store/index.js";
@@ -59,6 +59,12 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     req.log.info({ method: req.method, route, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), who: req.principal?.name }, "request");
   });
 
+  /** The desired state for a read; a stale one (store unavailable) says so in a Warning header. */
+  const viewFor = async (reply: FastifyReply) => {
+    const v = await state.view();
+    if (v.stale) reply.header("warning", `110 moat "may be stale: ${v.stale.replace(/["\\\r\n]/g, " ")}"`);
+    return v;
+  };
   const text = (body: unknown) => (typeof body === "string" ? body : undefined);
   const namespaceOf = (q: unknown) => {
     const ns = (q as { namespace?: unknown }).namespace;
@@ -77,19 +83,19 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     return state.remove(docs.map((d) => manifestKeyOrThrow(d.doc)), { missingOk: true });
   });
 
-  app.get("/v1/resources", { config: { roles: READERS } }, async () => {
-    const view = await state.view();
+  app.get("/v1/resources", { config: { roles: READERS } }, async (_req, reply) => {
+    const view = await viewFor(reply);
     return { revision: view.revision, items: view.resources.map(present) };
   });
-  app.get("/v1/:kind", { config: { roles: READERS } }, async (req) => {
+  app.get("/v1/:kind", { config: { roles: READERS } }, async (req, reply) => {
     const kind = kindOfPlural((req.params as { kind: string }).kind);
-    const view = await state.view();
+    const view = await viewFor(reply);
     return { revision: view.revision, items: byKind(view.resources, kind, namespaceOf(req.query)).map(present) };
   });
-  app.get("/v1/:kind/:name", { config: { roles: READERS } }, async (req) => {
+  app.get("/v1/:kind/:name", { config: { roles: READERS } }, async (req, reply) => {
     const { kind: plural, name } = req.params as { kind: string; name: string };
     const key = keyOf(kindOfPlural(plural), name, namespaceOf(req.query));
-    const found = (await state.view()).resources.find((r) => r.key.kind === key.kind && r.key.namespace === key.namespace && r.key.name === key.name);
+    const found = (await viewFor(reply)).resources.find((r) => r.key.kind === key.kind && r.key.namespace === key.namespace && r.key.name === key.name);
     if (!found) throw new NotFound(`${key.kind} ${JSON.stringify(key.namespace ? `${key.namespace}/${name}` : name)} not found`);
     return present(found);
   });
@@ -99,18 +105,18 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     return { revision };
   });
 
-  app.post("/v1/check", { config: { roles: READERS } }, async (req) => {
+  app.post("/v1/check", { config: { roles: READERS } }, async (req, reply) => {
     const body = objectOf(text(req.body), req.headers["content-type"], checkRequestSchema);
-    return checkAnswer((await state.view()).model, body);
+    return checkAnswer((await viewFor(reply)).model, body);
   });
-  app.post("/v1/matrix", { config: { roles: READERS } }, async (req) => {
+  app.post("/v1/matrix", { config: { roles: READERS } }, async (req, reply) => {
     const body = objectOf(text(req.body), req.headers["content-type"], matrixRequestSchema);
-    return matrixAnswer((await state.view()).model, body.ports);
+    return matrixAnswer((await viewFor(reply)).model, body.ports);
   });
 
   app.get("/v1/nodes", { config: { roles: READERS } }, async () => ({ revision: (await state.view()).revision, items: await nodeRows(state) }));
-  app.get("/v1/nodes/:node/plan", { config: { roles: READERS } }, async (req) => {
-    const view = await state.view();
+  app.get("/v1/nodes/:node/plan", { config: { roles: READERS } }, async (req, reply) => {
+    const view = await viewFor(reply);
     const { node, plan, hash } = nodePlan(view.model, (req.params as { node: string }).node);
     return { node, revision: view.revision, hash, plan };
   });

@@ -2,7 +2,7 @@
 // revision), and the two writes: apply (put manifests) and delete. Every write is validated against the
 // whole model it would produce, with the same assembleModel as the CLI, and committed over exactly the
 // snapshot it was validated against; a concurrent write in between makes the store refuse, and we retry.
-import { Conflict, InvalidInput, NotFound } from "../errors/index.js";
+import { Conflict, InvalidInput, MoatError, NotFound } from "../errors/index.js";
 import type { Model, SourcedDoc } from "../model/index.js";
 import { assembleModel, type ParsedSources } from "../service/index.js";
 import { keyText, RESOURCE_KINDS, sameKey, type Manifest, type ResourceKey, type ResourceKind, type Snapshot, type Store, type StoredResource } from "../store/index.js";
@@ -23,6 +23,8 @@ export interface View {
   revision: number;
   resources: StoredResource[];
   model: Model;
+  /** Set when the store cannot be read and this is the last view read: why it may be stale. */
+  stale?: string;
 }
 
 const asDocs = (resources: StoredResource[]): SourcedDoc[] => resources.map((r, index) => ({ file: STORED, index, doc: r.object }));
@@ -34,12 +36,25 @@ export class DesiredState {
     store.subscribe(() => (this.cached = undefined));
   }
 
+  private lastGood?: View;
+
+  /**
+   * The current view; when the store cannot be read (etcd without quorum), the last one read, marked
+   * stale, so that reads go on answering (and say so) while writes fail.
+   */
   async view(): Promise<View> {
     if (this.cached) return this.cached;
-    const snap = await this.store.snapshot();
+    let snap;
+    try {
+      snap = await this.store.snapshot();
+    } catch (e) {
+      if (e instanceof MoatError && e.kind === "unavailable" && this.lastGood) return { ...this.lastGood, stale: e.message };
+      throw e;
+    }
     const view = { revision: snap.revision, resources: snap.resources, model: this.modelOf(snap.resources) };
     // Only keep it if no write landed meanwhile (a write clears the cache through subscribe).
     if (!this.cached) this.cached = view;
+    this.lastGood = view;
     return view;
   }
 
@@ -69,6 +84,8 @@ export class DesiredState {
         (old === undefined ? result.created : old === JSON.stringify(p.object) ? result.unchanged : result.updated).push(keyText(p.key));
       }
       const committed = await this.store.commit(snap.revision, puts, []);
+      // A store whose events arrive later (etcd's watch) must not leave this writer reading its old view.
+      this.cached = undefined;
       return { ...result, revision: committed.revision };
     });
   }
@@ -82,6 +99,7 @@ export class DesiredState {
       const failure = assembleOrIssues(asDocs(rest));
       if (failure) throw failure;
       const committed = await this.store.commit(snap.revision, [], keys);
+      this.cached = undefined;
       return { revision: committed.revision, deleted: keys.filter((k) => !missing.includes(k)).map(keyText) };
     });
   }

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { BadRequest, Unavailable } from "../errors/index.js";
-import { openSqliteStore } from "../store/index.js";
+import { openEtcdStore, openSqliteStore, type Store } from "../store/index.js";
 import { buildServer } from "./app.js";
 import { newToken, TokenTable } from "./tokens.js";
 
@@ -20,6 +20,36 @@ export interface ServerCommandOptions {
   history?: number;
   /** How often an idle watch gets a BOOKMARK, in ms (default 5000). */
   bookmarkInterval?: number;
+  /** sqlite (DIR/moat.db, the default) or etcd. */
+  store?: string;
+  etcdEndpoints?: string;
+  etcdPrefix?: string;
+  etcdCacert?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+}
+
+async function openStore(opts: ServerCommandOptions): Promise<{ store: Store; describe: string }> {
+  const kind = opts.store ?? "sqlite";
+  const history = opts.history ? { historyLimit: opts.history } : {};
+  if (kind === "sqlite") {
+    if (opts.etcdEndpoints) throw new BadRequest("--etcd-endpoints needs --store etcd");
+    return { store: openSqliteStore(join(opts.data, "moat.db"), history), describe: `sqlite ${join(opts.data, "moat.db")}` };
+  }
+  if (kind !== "etcd") throw new BadRequest(`--store ${JSON.stringify(kind)} is not one of sqlite, etcd`);
+  const endpoints = (opts.etcdEndpoints ?? "").split(",").map((e) => e.trim()).filter(Boolean);
+  if (!endpoints.length) throw new BadRequest("--store etcd needs --etcd-endpoints URL[,URL...] (e.g. http://127.0.0.1:2379)");
+  for (const e of endpoints) if (!/^https?:\/\/[^/]+$/.test(e)) throw new BadRequest(`--etcd-endpoints: ${JSON.stringify(e)} is not an etcd client URL (http://HOST:PORT)`);
+  const prefix = opts.etcdPrefix ?? "/moat/";
+  if (!prefix.startsWith("/") || !prefix.endsWith("/")) throw new BadRequest(`--etcd-prefix ${JSON.stringify(prefix)} must start and end with /`);
+  const tls = opts.etcdCacert ? { ca: readOrFail(opts.etcdCacert, "--etcd-cacert"), ...(opts.etcdCert ? { cert: readOrFail(opts.etcdCert, "--etcd-cert") } : {}), ...(opts.etcdKey ? { key: readOrFail(opts.etcdKey, "--etcd-key") } : {}) } : undefined;
+  const store = await openEtcdStore({ endpoints, prefix, ...history, ...(tls ? { tls } : {}) });
+  // Fail at start, with the reason, rather than at the first request.
+  await store.snapshot().catch(async (e) => {
+    await store.close();
+    throw e;
+  });
+  return { store, describe: `etcd ${endpoints.join(",")} under ${prefix}` };
 }
 
 export function parseListen(text: string): { host: string; port: number } {
@@ -60,7 +90,7 @@ export async function runServer(opts: ServerCommandOptions, say: (line: string) 
   if (!tls && !isLoopback(host) && !opts.insecure) throw new BadRequest(`--listen ${opts.listen} is beyond loopback: give --tls-cert and --tls-key, or --insecure to serve tokens in the clear`);
   mkdirSync(opts.data, { recursive: true, mode: 0o700 });
   const tokens = loadTokens(opts, say);
-  const store = openSqliteStore(join(opts.data, "moat.db"), opts.history ? { historyLimit: opts.history } : {});
+  const { store, describe } = await openStore(opts);
   const https = tls ? { cert: readOrFail(opts.tlsCert!, "--tls-cert"), key: readOrFail(opts.tlsKey!, "--tls-key"), ...(opts.clientCa ? { ca: readOrFail(opts.clientCa, "--client-ca") } : {}) } : undefined;
   const app = buildServer({ store, tokens, ...(opts.maxBody ? { maxBody: opts.maxBody } : {}), ...(opts.bookmarkInterval ? { bookmarkMs: opts.bookmarkInterval } : {}), ...(https ? { https } : {}) });
   try {
@@ -72,7 +102,7 @@ export async function runServer(opts: ServerCommandOptions, say: (line: string) 
   const address = app.server.address();
   const bound = typeof address === "object" && address ? address.port : port;
   const url = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${bound}`;
-  say(`moat server listening on ${url} (data ${opts.data}, revision ${(await store.snapshot()).revision})`);
+  say(`moat server listening on ${url} (${describe}, revision ${(await store.snapshot()).revision})`);
   return {
     url,
     close: async () => {

@@ -66,6 +66,8 @@ export function storeSuite(name: string, open: () => Promise<{ store: Store; reo
         const seen: StoreEvent[] = [];
         const unsubscribe = s.subscribe((events) => seen.push(...events));
         for (let i = 0; i < 5; i++) await s.commit(i, [net(`n${i}`, `10.${i}.0.0/16`)], []);
+        // A replicated store tells its subscribers a moment after the commit (etcd's watch); wait, bounded.
+        for (let t = 0; t < 100 && seen.length < 5; t++) await new Promise((r) => setTimeout(r, 20));
         unsubscribe();
         await s.commit(5, [net("late", "10.9.0.0/16")], []);
         expect(seen.map((e) => e.revision)).toEqual([1, 2, 3, 4, 5]);

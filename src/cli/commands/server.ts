@@ -22,8 +22,14 @@ export const registerServer: RegisterCommand = (program, { io }) => {
     .option("--insecure", "allow plain HTTP beyond loopback")
     .option("--max-body <bytes>", "largest request body", positive("--max-body"), 4 * 1024 * 1024)
     .option("--history <revisions>", "revisions of events kept for watchers that resume", positive("--history"), 10_000)
+    .option("--store <kind>", "where the desired state is kept: sqlite (in --data) or etcd", "sqlite")
+    .option("--etcd-endpoints <urls>", "etcd client URLs, comma-separated (with --store etcd)")
+    .option("--etcd-prefix <prefix>", "keys under this prefix", "/moat/")
+    .option("--etcd-cacert <file>", "CA of etcd's client certificates (TLS to etcd)")
+    .option("--etcd-cert <file>", "client certificate for etcd")
+    .option("--etcd-key <file>", "its key")
     .option("--bookmark-interval <ms>", "how often an idle watch stream gets a BOOKMARK", positive("--bookmark-interval"), 5000)
-    .action(async (opts: { listen: string; data: string; tokens?: string; tlsCert?: string; tlsKey?: string; clientCa?: string; insecure?: boolean; maxBody: number; history: number; bookmarkInterval: number }) => {
+    .action(async (opts: { listen: string; data: string; tokens?: string; tlsCert?: string; tlsKey?: string; clientCa?: string; insecure?: boolean; maxBody: number; history: number; bookmarkInterval: number; store: string; etcdEndpoints?: string; etcdPrefix: string; etcdCacert?: string; etcdCert?: string; etcdKey?: string }) => {
       const server = await runServer(opts, (line) => io.err(line));
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
