@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/index.js";
 import { applyPlan, readStatus, resetDataplane, runOk } from "../../src/dataplane/index.js";
 import type { Runner } from "../../src/dataplane/index.js";
-import { allPairs, disagreements, enforce, exampleModel, withLab } from "./harness.js";
+import { allPairs, BACKENDS, disagreements, enforce, exampleModel, withLab } from "./harness.js";
 
 const FOREIGN = `*filter
 :FORWARD_direct - [0:0]
@@ -23,6 +23,12 @@ COMMIT
 
 async function foreignView(runner: Runner): Promise<string> {
   const out: string[] = [];
+  // Foreign nft tables (iptables-nft's own included) as nft lists them, moat's two tables left out.
+  const tables = (await runOk(runner, "nft", ["list", "tables"])).stdout.split("\n").filter((l) => l && !/ moat$/.test(l));
+  for (const t of tables) {
+    const text = (await runOk(runner, "nft", ["list", ...t.split(" ")])).stdout.replace(/\tchain moat-[^\n]*\{[\s\S]*?\n\t\}\n/g, "");
+    out.push(...text.split("\n").filter((l) => l.trim() && !l.includes("moat-")).map((l) => l.replace(/counter packets \d+ bytes \d+ /, "")));
+  }
   for (const cmd of ["iptables-save", "ip6tables-save"]) {
     const text = (await runOk(runner, cmd, ["-t", "filter"])).stdout;
     out.push(...text.split("\n").filter((l) => !l.startsWith("#") && !/moat-/.test(l)).map((l) => l.replace(/\[\d+:\d+\]/, "")));
@@ -31,6 +37,7 @@ async function foreignView(runner: Runner): Promise<string> {
   return out.join("\n");
 }
 
+describe.each(BACKENDS)("%s", (backend) => {
 describe("coexisting with other firewalls (kernel)", () => {
   it("leaves foreign chains byte-identical and isolates in front of an accept-all zone", async () => {
     const model = exampleModel("dcos-overlays.yaml");
@@ -41,13 +48,28 @@ describe("coexisting with other firewalls (kernel)", () => {
       await runOk(runner, "ipset", ["create", "foreign-set", "hash:ip"]);
       const before = await foreignView(runner);
 
-      await enforce(lab, model);
+      await enforce(lab, model, backend);
       expect(await foreignView(runner)).toBe(before);
       expect(await disagreements(lab, allPairs(model, [{ port: 80, protocol: "TCP" }, { port: 8080, protocol: "TCP" }]))).toEqual([]);
 
-      const again = await applyPlan(runner, compile(model, node));
+      const again = await applyPlan(runner, compile(model, node), { backend });
       expect(again.changed).toBe(false);
       expect(await foreignView(runner)).toBe(before);
+      if (backend === "nftables") {
+        // moat's base chain hooks before the filter chains: iptables' FORWARD cannot put anything before it.
+        await runOk(runner, "iptables", ["-I", "FORWARD", "1", "-j", "ACCEPT"]);
+        expect(await disagreements(lab, allPairs(model, [{ port: 80, protocol: "TCP" }]))).toEqual([]);
+        await runOk(runner, "iptables", ["-D", "FORWARD", "-j", "ACCEPT"]);
+        // A switch to iptables and back leaves the foreign rules as they were.
+        await applyPlan(runner, compile(model, node), { backend: "iptables" });
+        expect(await foreignView(runner)).toBe(before);
+        await applyPlan(runner, compile(model, node), { backend: "nftables" });
+        expect(await foreignView(runner)).toBe(before);
+        await resetDataplane(runner);
+        expect(await foreignView(runner)).toBe(before);
+        expect((await runOk(runner, "nft", ["list", "tables"])).stdout).not.toMatch(/ moat$/m);
+        return;
+      }
 
       // Another firewall reloads and puts its rules before moat's: moat re-asserts its place.
       await runOk(runner, "iptables", ["-I", "FORWARD", "1", "-j", "FWDI_public"]);
@@ -65,4 +87,5 @@ describe("coexisting with other firewalls (kernel)", () => {
       expect(status).toMatchObject({ applied: false, chains: 0, sets: 0 });
     });
   });
+});
 });
