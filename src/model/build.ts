@@ -8,7 +8,6 @@ import { show, type Issue, type IssuePath, type Result } from "./issues.js";
 import { labelKeyProblem, labelValueProblem, nodeNameProblem, PSEUDO_PREFIX, resourceNameProblem } from "./labels.js";
 import { API_VERSION, KINDS, type EgressRuleDoc, type IngressRuleDoc, type Kind } from "./schema.js";
 import { parseSelector } from "./selector.js";
-import { hasControl } from "./visible.js";
 import { NO_NODE, type Model, type Namespace, type Network, type Peer, type Policy, type PortSpec, type Rule, type SelectorRef, type Settings, type Workload } from "./types.js";
 import { fromZod } from "./zod-issues.js";
 
@@ -224,9 +223,6 @@ function portNumberProblem(port: number): string | undefined {
 }
 
 function selectorRef(text: string, path: IssuePath, report: Report): SelectorRef | undefined {
-  // No label holds a control character, so a selector value with one matches nothing: it can only be
-  // an attempt to reach a terminal or a rule comment.
-  if (hasControl(text)) return void report(path, "invalid-selector", `selector ${show(text)} holds a control character`);
   const parsed = parseSelector(text);
   if (parsed.ok) return { text, tree: parsed.value };
   report(path, "invalid-selector", `selector ${show(text)} has a syntax error at column ${parsed.column}: ${parsed.message}`);

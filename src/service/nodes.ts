@@ -13,6 +13,8 @@ export interface NodeCheck {
   flag?: string;
   /** The flag that would allow an empty node here, named in the message when there is one. */
   allowEmptyFlag?: string;
+  /** Told, instead of thrown, that no workload is on the node (a bad name is thrown all the same). */
+  warn?: (message: string) => void;
 }
 
 const LISTED = 20;
@@ -29,5 +31,7 @@ export function requireNode(model: Model, node: string, opts: NodeCheck = {}): v
     ? "the manifests place no workload on any node"
     : `the nodes with workloads are ${nodes.slice(0, LISTED).join(", ")}${nodes.length > LISTED ? ` and ${nodes.length - LISTED} more` : ""}`;
   const empty = opts.allowEmptyFlag ? `; to enforce nothing on this node (removing its rules), give ${opts.allowEmptyFlag}` : "";
-  throw new BadRequest(`${flag} ${show(node)}: no workload is on this node${hint}; ${known}${empty}`);
+  const message = `${flag} ${show(node)}: no workload is on this node${hint}; ${known}${empty}`;
+  if (opts.warn) return opts.warn(message);
+  throw new BadRequest(message);
 }

@@ -10,14 +10,20 @@ const f = ["-f", "networks.yaml", "-f", "apps.yaml"];
 
 describe("compile --node", () => {
   it.each([
-    ["agent1", 'error: --node "agent1": no workload is on this node (did you mean "agent-1"?); the nodes with workloads are agent-1'],
-    ["agent-11", 'error: --node "agent-11": no workload is on this node (did you mean "agent-1"?); the nodes with workloads are agent-1'],
-    ["elsewhere", 'error: --node "elsewhere": no workload is on this node; the nodes with workloads are agent-1'],
-    ["", 'error: --node "": node name is empty'],
-  ])("%j is exit 2: %s", async (node, line) => {
+    ["agent1", 'warning: --node "agent1": no workload is on this node (did you mean "agent-1"?); the nodes with workloads are agent-1; these rules enforce nothing on it'],
+    ["agent-11", 'warning: --node "agent-11": no workload is on this node (did you mean "agent-1"?); the nodes with workloads are agent-1; these rules enforce nothing on it'],
+    ["elsewhere", 'warning: --node "elsewhere": no workload is on this node; the nodes with workloads are agent-1; these rules enforce nothing on it'],
+  ])("%j no workload is on: the rules, with a warning naming the nodes there are", async (node, line) => {
     const r = await run(["compile", ...f, "--node", node], files);
-    expect(r).toMatchObject({ code: 2, out: "" });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^# moat plan/);
     expect(r.errLines).toEqual([line]);
+  });
+
+  it("'' is no node name: exit 2", async () => {
+    const r = await run(["compile", ...f, "--node", ""], files);
+    expect(r).toMatchObject({ code: 2, out: "" });
+    expect(r.errLines).toEqual(['error: --node "": node name is empty']);
   });
 
   it("refuses a node name holding a newline and a rule, printing no raw line", async () => {
@@ -67,7 +73,7 @@ describe("a workload on no node", () => {
   it("is no node of its own: --node '' is refused, and a model with only unplaced workloads has no node", async () => {
     const only = { "n.yaml": NETWORKS, "more.yaml": UNPLACED };
     const r = await run(["compile", "-f", "n.yaml", "-f", "more.yaml", "--node", "agent-1"], only);
-    expect(r.errLines).toEqual(['error: --node "agent-1": no workload is on this node; the manifests place no workload on any node']);
+    expect(r.errLines).toEqual(['warning: --node "agent-1": no workload is on this node; the manifests place no workload on any node; these rules enforce nothing on it']);
   });
 });
 

@@ -17,7 +17,8 @@ export const registerCompile: RegisterCommand = (program, { io }) => {
       const output = parseOutput(opts.output, ["text", "json"] as const);
       const choice = parseBackend(opts.backend);
       const model = await readModel(io, opts.filename);
-      requireNode(model, opts.node);
+      // Printing rules for an empty node is harmless (analysis, tests); applying them is refused in apply.
+      requireNode(model, opts.node, { warn: (m) => io.err(`warning: ${m}; these rules enforce nothing on it`) });
       const plan = compile(model, opts.node);
       if (output === "json") return io.out(JSON.stringify(plan, null, 2));
       const backend = (choice === "auto" ? DEFAULT_BACKEND : choice) === "nftables" ? nftablesBackend : iptablesBackend;
