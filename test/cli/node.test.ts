@@ -89,3 +89,23 @@ describe("a pod with no address", () => {
     expect(JSON.parse(r.out).probes.map((p: { from: string }) => p.from)).toEqual(["x/web"]);
   });
 });
+
+describe("pods without spec.nodeName", () => {
+  const docs = [
+    { apiVersion: "v1", kind: "Pod", metadata: { name: "web", namespace: "x", labels: { app: "web" } }, status: { podIP: "10.9.0.1" } },
+    { apiVersion: "v1", kind: "Pod", metadata: { name: "db", namespace: "x", labels: { app: "db" } }, status: { podIP: "10.9.0.2" } },
+    { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "db", namespace: "x" }, spec: { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }] }] } },
+  ];
+  const files = { "k.json": JSON.stringify(docs) };
+
+  it("validate, check, matrix and export work on them", async () => {
+    expect(await run(["validate", "-f", "k.json"], files)).toMatchObject({ code: 0, err: "" });
+    expect((await run(["check", "-f", "k.json", "--from", "x/web", "--to", "x/db", "--port", "5432"], files)).code).toBe(0);
+    expect((await run(["check", "-f", "k.json", "--from", "x/db", "--to", "x/db", "--port", "5432"], files)).code).toBe(0);
+    expect((await run(["check", "-f", "k.json", "--from", "10.9.0.9", "--to", "x/db", "--port", "5432"], files)).code).toBe(1);
+    expect((await run(["matrix", "-f", "k.json", "--port", "5432"], files)).code).toBe(0);
+    const exported = await run(["export", "kubernetes", "-f", "k.json"], files);
+    expect(exported).toMatchObject({ code: 0, err: "" });
+    expect(exported.out).toContain("kind: NetworkPolicy");
+  });
+});
