@@ -162,7 +162,13 @@ export class NodeAgent {
           log.info({ revision: all.revision, resources: all.items.length, server: client.url }, "listed");
           this.scheduleReconcile();
         }
+        let first = true;
         await api.watch(client, this.revision, (e) => {
+          if (first) {
+            // The server sends a BOOKMARK at once: the watch is live, on this server.
+            log.info({ server: client.url, revision: this.revision }, "watching");
+            first = false;
+          }
           failures = 0;
           this.onEvent(e);
         }, { signal: this.stop.signal, idleMs: 20_000 });

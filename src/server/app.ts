@@ -72,7 +72,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     return ns;
   };
 
-  app.get("/healthz", async () => ({ ok: true, revision: (await opts.store.snapshot()).revision }));
+  app.get("/healthz", async () => ({ ok: true, revision: await opts.store.revision() }));
   app.get("/openapi.json", async () => openApiDocument());
   app.get("/metrics", { config: { roles: READERS } }, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 

@@ -32,28 +32,27 @@ const asDocs = (resources: StoredResource[]): SourcedDoc[] => resources.map((r, 
 export class DesiredState {
   private cached?: View;
 
-  constructor(readonly store: Store) {
-    store.subscribe(() => (this.cached = undefined));
-  }
+  constructor(readonly store: Store) {}
 
   private lastGood?: View;
 
   /**
-   * The current view; when the store cannot be read (etcd without quorum), the last one read, marked
-   * stale, so that reads go on answering (and say so) while writes fail.
+   * The current view, rebuilt only when the store's revision moved (a cheap read), so every replica
+   * answers from the latest write. When the store cannot be read (etcd without quorum), the last view
+   * read, marked stale, so that reads go on answering (and say so) while writes fail.
    */
   async view(): Promise<View> {
-    if (this.cached) return this.cached;
     let snap;
     try {
+      const revision = await this.store.revision();
+      if (this.cached?.revision === revision) return this.cached;
       snap = await this.store.snapshot();
     } catch (e) {
       if (e instanceof MoatError && e.kind === "unavailable" && this.lastGood) return { ...this.lastGood, stale: e.message };
       throw e;
     }
     const view = { revision: snap.revision, resources: snap.resources, model: this.modelOf(snap.resources) };
-    // Only keep it if no write landed meanwhile (a write clears the cache through subscribe).
-    if (!this.cached) this.cached = view;
+    this.cached = view;
     this.lastGood = view;
     return view;
   }
@@ -84,8 +83,6 @@ export class DesiredState {
         (old === undefined ? result.created : old === JSON.stringify(p.object) ? result.unchanged : result.updated).push(keyText(p.key));
       }
       const committed = await this.store.commit(snap.revision, puts, []);
-      // A store whose events arrive later (etcd's watch) must not leave this writer reading its old view.
-      this.cached = undefined;
       return { ...result, revision: committed.revision };
     });
   }
@@ -99,7 +96,6 @@ export class DesiredState {
       const failure = assembleOrIssues(asDocs(rest));
       if (failure) throw failure;
       const committed = await this.store.commit(snap.revision, [], keys);
-      this.cached = undefined;
       return { revision: committed.revision, deleted: keys.filter((k) => !missing.includes(k)).map(keyText) };
     });
   }

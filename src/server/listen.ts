@@ -102,7 +102,7 @@ export async function runServer(opts: ServerCommandOptions, say: (line: string) 
   const address = app.server.address();
   const bound = typeof address === "object" && address ? address.port : port;
   const url = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${bound}`;
-  say(`moat server listening on ${url} (${describe}, revision ${(await store.snapshot()).revision})`);
+  say(`moat server listening on ${url} (${describe}, revision ${await store.revision()})`);
   return {
     url,
     close: async () => {

@@ -19,7 +19,7 @@ export function serverMetrics(state: DesiredState, nodes: () => Promise<NodeRow[
     help: "the store's current revision",
     registers: [registry],
     async collect() {
-      this.set((await state.store.snapshot()).revision);
+      this.set(await state.store.revision());
     },
   });
   // Collected first (registered first), it fills both gauges from one look at the nodes.

@@ -11,7 +11,7 @@ import { present } from "./resources.js";
 export function registerWatch(app: FastifyInstance, store: Store, watchers: Gauge, bookmarkMs: number): void {
   app.get("/v1/watch", { config: { roles: ["admin", "viewer", "agent"] } }, async (req, reply) => {
     const sinceText = (req.query as { since?: unknown }).since;
-    const current = (await store.snapshot()).revision;
+    const current = await store.revision();
     if (sinceText !== undefined && (typeof sinceText !== "string" || !/^\d+$/.test(sinceText))) throw new BadRequest(`since ${JSON.stringify(sinceText)} is not a revision`);
     const since = sinceText === undefined ? current : Number(sinceText);
     if (since > current) throw new Gone(since, current);

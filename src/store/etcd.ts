@@ -98,6 +98,8 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<Store> {
         return { revision, resources: stored.map((s): StoredResource => ({ key: s.key, revision: s.revision, object: s.object })) };
       }),
 
+    revision: () => guarded("read", async () => (await readRevision()).revision),
+
     commit: (expected, puts, deletes) =>
       guarded("write", async (): Promise<CommitResult> => {
         const revision = expected + 1;

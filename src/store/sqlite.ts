@@ -97,6 +97,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
 
   return {
     snapshot: async (): Promise<Snapshot> => db.transaction(() => ({ revision: meta("revision"), resources: q.all.all().map(toStored) }))(),
+    revision: async () => meta("revision"),
     commit: async (expected, puts, deletes) => {
       const result = commitTx(expected, puts, deletes);
       if (result.events.length) for (const l of listeners) l(result.events);

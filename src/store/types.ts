@@ -55,6 +55,8 @@ export interface NodeStatus {
 
 export interface Store {
   snapshot(): Promise<Snapshot>;
+  /** The current revision alone: cheap, so readers can tell whether what they hold is still current. */
+  revision(): Promise<number>;
   /**
    * One transaction: puts and deletes, all or nothing, under the next revision. Throws Conflict when the
    * store's revision is no longer `expected` (someone wrote since the caller's snapshot), so callers
