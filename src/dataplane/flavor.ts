@@ -32,19 +32,14 @@ export async function existingTables(runner: Runner): Promise<Record<Flavor, Fam
     const r = await runner.run("cat", [`/proc/net/${family === 4 ? "ip" : "ip6"}_tables_names`]);
     if (r.code === 0 && r.stdout.split("\n").includes("filter")) legacy.push(family);
   }
+  // iptables-nft-save reads only iptables' own tables (and creates none); `nft list tables` would make
+  // nft 1.0 fetch the whole ruleset, seconds when moat's own table is large.
   const nft: Family[] = [];
-  const r = await runner.run("nft", ["list", "tables"]);
-  const u = unavailable("nft", r);
-  if (u && u.message.startsWith("needs root")) throw u;
-  if (r.code === 0) {
-    if (/^table ip filter$/m.test(r.stdout)) nft.push(4);
-    if (/^table ip6 filter$/m.test(r.stdout)) nft.push(6);
-  } else {
-    // Without nft, iptables-nft-save is the way to look; it does not create tables.
-    for (const family of [4, 6] as const) {
-      const s = await runner.run(toolsFor("nft").save(family), ["-t", "filter"]);
-      if (s.code === 0 && s.stdout.includes("*filter")) nft.push(family);
-    }
+  for (const family of [4, 6] as const) {
+    const s = await runner.run(toolsFor("nft").save(family), ["-t", "filter"]);
+    const u = unavailable(toolsFor("nft").save(family), s);
+    if (u && u.message.startsWith("needs root")) throw u;
+    if (s.code === 0 && s.stdout.includes("*filter")) nft.push(family);
   }
   return { legacy, nft };
 }

@@ -186,7 +186,7 @@ describe("failures", () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(CommandFailed);
-    const failed = k.calls.find((c) => c.result.code !== 0)!;
+    const failed = k.calls.find((c) => c.result.code !== 0 && c.cmd.endsWith("-restore"))!;
     const n = failed.input!.split("\n").findIndex((l) => l.startsWith("-A moat-b-deny ")) + 1;
     const message = (err as Error).message;
     expect(message).toContain("iptables-nft-restore -w 10 --noflush");
