@@ -1,0 +1,238 @@
+// Other firewalls on a node, for real: a firewalld started and reloaded in a lab node's namespace (each
+// start and --reload flushes every iptables rule and deletes foreign chains, moat's among them), and a
+// dockerd started there (FORWARD policy DROP, DOCKER-USER put first). The node's real `moat agent` must put
+// moat back (its jump first in FORWARD, its chains filled), and real TCP connections must equal decide
+// afterwards. How long moat's rules were missing is measured and printed. Every daemon started here is
+// stopped in `finally` and again in afterAll (SIGTERM, then SIGKILL), and the lab's namespaces are removed.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processRunner, type Runner } from "../../src/dataplane/index.js";
+import { cleanupLabs, createLab, labPrefix, requireKernelTools, type Lab } from "../../src/lab/index.js";
+import { modelFrom } from "../kernel/harness.js";
+import { startAgent, type AgentProcess } from "../support/agent-process.js";
+import { removeDir, startServer, type ServerProcess } from "../support/server-process.js";
+import { dockerApi, startDockerd } from "./dockerd.js";
+import { startFirewalld } from "./firewalld.js";
+import { requireForeignTools, sleep, sweepNamespace } from "./foreign-daemon.js";
+import { converged, expectKernelEqualsDecide, LAB_MANIFESTS, modelOf, moatCli, NETWORK, policy, workload } from "./fixture.js";
+import { describeGaps, gapsOf, holds, moatShape, watchRules, type MoatShape, type Sample } from "./moat-rules-watch.js";
+
+const NODES = ["n1", "n2"];
+// client -> a (same node) and client -> b (across nodes) are allowed, every other pair is denied, so the
+// probes see both moat's accept and its reject on both nodes.
+const DESIRED = NETWORK + ["client", "a", "e", "b", "d"].map(workload).join("") + policy("web", ["a", "b"]);
+const DAEMONS = ["firewalld", "dbus-daemon", "dockerd", "containerd"];
+
+let server: ServerProcess;
+let lab: Lab;
+let prefix: string;
+let dir: string;
+const agents = new Map<string, AgentProcess>();
+/** moat's rules on each node as the agent put them there first (see moat-rules-watch.ts). */
+const shapes = new Map<string, MoatShape>();
+const netnsOf = (node: string) => lab.plan.nodes.find((n) => n.name === node)!.netns;
+const figures: string[] = [];
+/** Every daemon started, stopped again in afterAll if a test left it running. */
+const running = new Set<{ name: string; stop: () => Promise<string> }>();
+
+const restores = (a: AgentProcess) => a.events().filter((e) => e.msg === "the kernel had changed from outside; restored").length;
+const agentLog = (node: string) => agents.get(node)!.logs().split("\n").slice(-25).join("\n");
+
+/** Waits until moat's rules are in place again (after a daemon stopped, which may flush once more). */
+async function waitHolds(runner: Runner, shape: MoatShape, node: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = { ok: false, why: "" };
+  while (Date.now() < deadline) {
+    last = await holds(runner, shape);
+    if (last.ok) return;
+    await sleep(50);
+  }
+  throw new Error(`moat's rules not back in ${node} within ${timeoutMs} ms: ${last.why}\nagent log:\n${agentLog(node)}`);
+}
+
+/** What the agent logged about its applies since t0: when (ms after t0), why, and how long the kernel took. */
+function agentApplies(node: string, t0: number): string {
+  const lines = agents
+    .get(node)!
+    .events()
+    .filter((e) => typeof e.time === "number" && (e.time as number) >= t0 && (e.why === "restore" || e.msg === "the kernel had changed from outside; restored" || e.level === 50));
+  const at = (e: Record<string, unknown>) => (e.time as number) - t0;
+  return lines
+    .flatMap((e) => {
+      if (e.why === "restore") return [`kernel write ${e.ms} ms`];
+      if (!e.drift) return [`error at +${at(e)} ms: ${String(e.msg)} ${String(e.err ?? "")}`];
+      const drift = e.drift as string[];
+      return [`drift seen at +${at(e) - (e.ms as number)} ms (${drift.slice(0, 2).join("; ")}${drift.length > 2 ? `; ${drift.length - 2} more` : ""}), restored at +${at(e)} ms`];
+    })
+    .join(", ");
+}
+
+// Speed is not asserted here (a goal belongs in bench/, and this machine is shared): the figure line says
+// whether the 1 s the issue asks for was met; what is asserted is that moat came back and enforces.
+/** The figure line of one event, and the checks every event shares: every gap closed, moat's rules hold at the end. */
+function judge(what: string, all: Sample[], node: string, t0: number, extra = ""): void {
+  const samples = all.filter((s) => !s.unreadable);
+  const unreadable = all.length - samples.length;
+  const gaps = gapsOf(samples);
+  const closed = gaps.filter((g) => g.to !== null);
+  const backMs = gaps.length ? (gaps[gaps.length - 1]!.to ?? -1) : 0;
+  const longestGap = Math.max(0, ...closed.map((g) => g.to! - g.from));
+  const spacing = all.length > 1 ? Math.round(all[all.length - 1]!.t / (all.length - 1)) : 0;
+  figures.push(`${what}: moat's rules back ${backMs} ms after it began, missing for ${longestGap} ms at most (goal 1000 ms: ${longestGap < 1000 ? "met" : "MISSED"}; a sample every ${spacing} ms${unreadable ? `, ${unreadable} unreadable while the tables were rewritten` : ""}); gaps: ${describeGaps(gaps)}${extra}; agent: ${agentApplies(node, t0) || "no restore logged"}`);
+  expect(samples.length, "the watch took no sample").toBeGreaterThan(0);
+  expect(samples[samples.length - 1]!.ok, `moat's rules not back after ${what}: ${samples[samples.length - 1]!.why}\nagent log:\n${agentLog(node)}`).toBe(true);
+  expect(gaps.every((g) => g.to !== null)).toBe(true);
+}
+
+beforeAll(async () => {
+  await requireKernelTools();
+  requireForeignTools();
+  dir = mkdtempSync(join(tmpdir(), "moat-foreign-"));
+  prefix = labPrefix();
+  lab = await createLab(modelFrom(LAB_MANIFESTS), { prefix, timeoutMs: 600 });
+  await lab.listenAll(80, "TCP");
+  server = await startServer();
+  for (const node of NODES) agents.set(node, await startAgent({ server: server.url, token: server.adminToken, node, netns: netnsOf(node) }));
+  const r = moatCli(server, ["apply", "-f", "-"], DESIRED);
+  expect(r.code, r.err).toBe(0);
+  await converged(server, NODES);
+  await expectKernelEqualsDecide(lab, modelOf(DESIRED));
+  for (const node of NODES) shapes.set(node, await moatShape(processRunner(netnsOf(node))));
+}, 120_000);
+
+afterAll(async () => {
+  for (const d of running) figures.push(`afterAll stopped ${d.name}: ${await d.stop().catch((e: Error) => e.message)}`);
+  if (lab) for (const node of NODES) for (const left of sweepNamespace(netnsOf(node), DAEMONS)) figures.push(`afterAll killed a leftover ${left} in ${node}`);
+  for (const a of agents.values()) await a.kill();
+  await server?.kill();
+  await lab?.destroy().catch(() => cleanupLabs(prefix));
+  if (server) removeDir(server.dataDir);
+  for (const a of agents.values()) removeDir(a.stateDir);
+  if (dir) removeDir(dir);
+  console.log(figures.join("\n"));
+}, 60_000);
+
+describe("the agent keeps isolation when another firewall takes the node (kernel, real firewalld and dockerd)", () => {
+  // Two reloads with the nftables backend (the default), one with iptables: each costs ~5 s here.
+  for (const [backend, reloads] of [["nftables", 2], ["iptables", 1]] as const) {
+    it(`firewalld (${backend} backend) started and reloaded in node n1: the agent puts moat back first each time, probes equal decide`, async () => {
+      const node = "n1";
+      const runner = processRunner(netnsOf(node));
+      const shape = shapes.get(node)!;
+      // An earlier test that failed half-way may have left a flush behind: start from moat's rules in place.
+      await waitHolds(runner, shape, node);
+      const agent = agents.get(node)!;
+      const before = restores(agent);
+      const handle = { name: `firewalld ${backend}`, stop: async () => "not started" };
+      running.add(handle);
+      try {
+        let watch = watchRules(runner, shape);
+        const fw = await startFirewalld(netnsOf(node), backend, join(dir, `firewalld-${backend}`), (stop) => (handle.stop = stop));
+        let samples = await watch.settle(1000);
+        judge(`firewalld ${backend} start (running after ${fw.readyMs} ms)`, samples, node, watch.t0);
+        // firewalld really took the node: its own rules are in the kernel next to moat's.
+        const kernel = (await runner.run("sh", ["-c", "iptables-save; nft list tables"])).stdout;
+        if (backend === "nftables") expect(kernel).toContain("table inet firewalld");
+        else expect(kernel).toMatch(/^-A FORWARD .*-j FORWARD_direct/m);
+        // Its start flushed moat's rules (the premise): a gap was seen, and the agent says it restored.
+        expect(gapsOf(samples).length, `no gap seen: firewalld ${backend} did not flush moat's rules?`).toBeGreaterThan(0);
+        expect(restores(agent)).toBeGreaterThan(before);
+        await expectKernelEqualsDecide(lab, modelOf(DESIRED));
+
+        for (let round = 1; round <= reloads; round++) {
+          const count = restores(agent);
+          watch = watchRules(runner, shape);
+          const r = await fw.firewallCmd(["--reload"]);
+          expect(r.code, `firewall-cmd --reload: ${r.out}\n${fw.logs()}`).toBe(0);
+          samples = await watch.settle(1000);
+          judge(`firewalld ${backend} --reload #${round} (firewall-cmd returned after ${r.ms} ms)`, samples, node, watch.t0);
+          expect(gapsOf(samples).length, `no gap seen: firewall-cmd --reload did not flush moat's rules?`).toBeGreaterThan(0);
+          expect(restores(agent)).toBeGreaterThan(count);
+          await expectKernelEqualsDecide(lab, modelOf(DESIRED));
+        }
+      } finally {
+        const how = await handle.stop();
+        running.delete(handle);
+        figures.push(`firewalld ${backend} stopped: ${how}`);
+      }
+      // firewalld cleans up on exit (CleanupOnExit=yes): one more flush, which the agent repairs too.
+      await waitHolds(runner, shape, node);
+      await expectKernelEqualsDecide(lab, modelOf(DESIRED));
+    }, 90_000);
+  }
+
+  it("dockerd started in node n2 (FORWARD policy DROP, DOCKER-USER first), then a docker network created: moat's jump first again, allowed traffic still flows", async () => {
+    const node = "n2";
+    const runner = processRunner(netnsOf(node));
+    const shape = shapes.get(node)!;
+    await waitHolds(runner, shape, node);
+    const handle = { name: "dockerd", stop: async () => "not started" };
+    running.add(handle);
+    try {
+      // Docker sets FORWARD's policy to DROP when it turns IPv4 forwarding on itself, as on a fresh host.
+      // The lab's nodes forward already, so n2 stops forwarding just before dockerd starts (nothing is
+      // probed meanwhile); dockerd turns it on again.
+      expect((await runner.run("sysctl", ["-qw", "net.ipv4.ip_forward=0"])).code).toBe(0);
+      let watch = watchRules(runner, shape);
+      const dk = await startDockerd(netnsOf(node), join(dir, "docker"), (stop) => (handle.stop = stop));
+      let samples = await watch.settle(1000);
+      let save = (await runner.run("iptables-save", ["-t", "filter"])).stdout;
+      expect(save, dk.logs()).toMatch(/^:FORWARD DROP/m);
+      expect(save).toMatch(/^-A FORWARD -j DOCKER-USER$/m);
+      expect((await runner.run("sysctl", ["-n", "net.ipv4.ip_forward"])).stdout.trim()).toBe("1");
+      // Docker put its DOCKER-USER jump at the head of FORWARD, ahead of moat's (the premise)...
+      expect(gapsOf(samples).length, `dockerd did not move moat's jump:\n${save}`).toBeGreaterThan(0);
+      judge(`dockerd start (answering after ${dk.readyMs} ms)`, samples, node, watch.t0);
+      // ...and the agent put moat's back ahead of it.
+      expect(save.split("\n").find((l) => l.startsWith("-A FORWARD "))).toMatch(/-j moat-[ab]-fwd$/);
+      // Under FORWARD policy DROP, moat's allowed connections (client -> a, client -> b) still connect:
+      // moat's allow is an ACCEPT that ends FORWARD, and its denies still refuse.
+      await expectKernelEqualsDecide(lab, modelOf(DESIRED));
+
+      // A docker network created: Docker arranges DOCKER-USER first again and adds its own FORWARD rules.
+      watch = watchRules(runner, shape);
+      const created = await dockerApi(join(dk.dir, "docker.sock"), "POST", "/networks/create", { Name: "moattest", Driver: "bridge", IPAM: { Config: [{ Subnet: "192.168.237.0/24" }] } });
+      expect(created.status, created.body).toBe(201);
+      samples = await watch.settle(1000);
+      save = (await runner.run("iptables-save", ["-t", "filter"])).stdout;
+      expect(save).toMatch(/^-A FORWARD -j DOCKER-ISOLATION-STAGE-1$/m);
+      judge("docker network create", samples, node, watch.t0, gapsOf(samples).length ? "" : " (Docker left moat's jump first)");
+      expect(save.split("\n").find((l) => l.startsWith("-A FORWARD "))).toMatch(/-j moat-[ab]-fwd$/);
+      await expectKernelEqualsDecide(lab, modelOf(DESIRED));
+    } finally {
+      const how = await handle.stop();
+      running.delete(handle);
+      figures.push(`dockerd stopped: ${how}`);
+    }
+    // Docker leaves its chains and FORWARD DROP behind when it stops; moat still enforces.
+    await waitHolds(runner, shape, node);
+    await expectKernelEqualsDecide(lab, modelOf(DESIRED));
+    expect((await runner.run("iptables-save", ["-t", "filter"])).stdout).toMatch(/^:FORWARD DROP/m);
+  }, 90_000);
+
+  // moat's nftables backend (not yet the default) on the same node, under the FORWARD policy DROP Docker
+  // left: moat's rules live in a base chain of its own table, and an nft accept ends only that chain, so
+  // the packet still meets iptables-nft's FORWARD (table ip filter, policy DROP) afterwards. DESIGN.md says
+  // an allow (Settings allowAction Accept, the only one built) ends the host's forward filtering.
+  it("with the agent switched to --backend nftables, n2 enforces from table inet moat and Docker's FORWARD DROP is still there", async () => {
+    const node = "n2";
+    const old = agents.get(node)!;
+    await old.kill();
+    agents.set(node, await startAgent({ server: server.url, token: server.adminToken, node, netns: netnsOf(node), stateDir: old.stateDir, args: ["--backend", "nftables"] }));
+    await converged(server, NODES);
+    const runner = processRunner(netnsOf(node));
+    expect((await runner.run("nft", ["list", "table", "inet", "moat"])).code, agentLog(node)).toBe(0);
+    const save = (await runner.run("iptables-save", ["-t", "filter"])).stdout;
+    expect(save).toMatch(/^:FORWARD DROP/m);
+    expect(save).not.toContain("moat-");
+  }, 60_000);
+
+  // FINDING (reported, not fixed here: src/ is not this test's): the one allowed connection into n2
+  // (client -> b, TCP 80) times out, dropped by Docker's policy after moat accepted it; the denied ones are
+  // still refused. it.fails keeps the promise asserted and turns red once moat keeps it.
+  it.fails("KNOWN GAP: with --backend nftables, moat's allowed traffic still connects under Docker's FORWARD policy DROP", async () => {
+    await expectKernelEqualsDecide(lab, modelOf(DESIRED));
+  }, 30_000);
+});
