@@ -11,6 +11,7 @@ const MODULES: Record<string, unknown>[] = [
   await import("./input.js"),
   await import("./control-plane.js"),
   await import("./analyze.js"),
+  await import("./store.js"),
 ];
 
 for (const mod of MODULES) {
