@@ -23,7 +23,7 @@ export function serverMetrics(state: DesiredState, nodes: () => Promise<NodeRow[
     },
   });
   // Collected first (registered first), it fills both gauges from one look at the nodes.
-  const lag: Gauge<"node"> = new Gauge({ name: "moat_node_lag_revisions", help: "how many revisions each node is behind the store", labelNames: ["node"] });
+  const lag: Gauge<"node"> = new Gauge({ name: "moat_node_lag_revisions", help: "how many revisions each node is behind the store", labelNames: ["node"], registers: [] });
   new Gauge({
     name: "moat_node_applied_revision",
     help: "the revision each node reports applied",
