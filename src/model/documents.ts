@@ -1,10 +1,12 @@
 // Text to documents: YAML (several documents to a file) or JSON (one object, an array, or a kind: List).
 //
-// Fast path first: JSON through JSON.parse, YAML through js-yaml (CORE schema: no timestamps, no
-// merge keys). Only when that fails is the text parsed again by the `yaml` library, which reports
-// every broken document with its position and still reads the others. Both bound what a hostile file
-// can cost: MAX_DEPTH levels of nesting, MAX_ALIASES aliases a document where the `yaml` library reads it, and no more nodes
-// after expanding aliases than the text could hold without them (a "billion laughs" is refused).
+// Fast path first: JSON through JSON.parse (keys given twice found by a scan after it), YAML through
+// js-yaml (CORE schema: no timestamps, no merge keys) a batch of documents at a time. Only when that
+// fails is the text parsed again by the `yaml` library, which reports every broken document with its
+// position and still reads the others. Both bound what a hostile file can cost: MAX_DEPTH levels of
+// nesting, no more nodes after expanding aliases than the text could hold without them (a "billion
+// laughs" is refused), MAX_ALIASES aliases a document where the `yaml` library reads it, and no
+// "__proto__" key, which would vanish silently when copied.
 import { CORE_SCHEMA, loadAll, YAMLException, type LoadOptions } from "js-yaml";
 import { parseAllDocuments } from "yaml";
 import type { Issue } from "./issues.js";
