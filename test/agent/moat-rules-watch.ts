@@ -86,15 +86,20 @@ export function watchRules(runner: Runner, shape: MoatShape) {
   })();
   return {
     t0,
-    /** Ends the watch once the readable samples of the last `stableMs` all held (or after timeoutMs); gives every sample. */
+    /**
+     * Ends the watch once every readable sample since this call (and since the last one that did not
+     * hold) has held for `stableMs`, or after timeoutMs; gives every sample. Call it once the foreign
+     * program has done what is watched: samples from before the call cannot end the watch.
+     */
     async settle(stableMs = 1000, timeoutMs = 15_000): Promise<Sample[]> {
+      const called = Date.now() - t0;
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         const samples = readings();
         const last = samples[samples.length - 1];
         let since = samples.length - 1;
         while (since >= 0 && samples[since]!.ok) since--;
-        const stableFrom = since === -1 ? samples[0]?.t ?? Infinity : samples[since + 1]?.t ?? Infinity;
+        const stableFrom = Math.max(called, since === -1 ? 0 : samples[since + 1]?.t ?? Infinity);
         if (last?.ok && last.t - stableFrom >= stableMs) break;
         await sleep(50);
       }
