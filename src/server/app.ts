@@ -76,7 +76,12 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.get("/openapi.json", async () => openApiDocument());
   app.get("/metrics", { config: { roles: READERS } }, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  app.post("/v1/apply", { config: { roles: ADMIN } }, async (req) => state.apply(manifestsOf(text(req.body) ?? "", req.headers["content-type"])));
+  app.post("/v1/apply", { config: { roles: ADMIN } }, async (req) => {
+    const body = manifestsOf(text(req.body) ?? "", req.headers["content-type"]);
+    // As kubectl: an empty body is a mistake (a wrong file, a failed pipe), not a request to do nothing.
+    if (!body.docs.length) throw new BadRequest("no objects passed to apply");
+    return state.apply(body);
+  });
   app.post("/v1/delete", { config: { roles: ADMIN } }, async (req) => {
     const docs = manifestsOf(text(req.body) ?? "", req.headers["content-type"]).docs;
     if (!docs.length) throw new BadRequest("no objects passed to delete");
