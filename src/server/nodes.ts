@@ -1,4 +1,5 @@
 // Nodes: those the model places workloads on, and those whose agents report, with what each applied.
+import type { Model } from "../model/index.js";
 import { modelNodes, nodePlan } from "../service/index.js";
 import type { NodeStatus } from "../store/index.js";
 import type { DesiredState } from "./desired-state.js";
@@ -18,11 +19,22 @@ export interface NodeRow {
   backend?: string;
 }
 
+/** Each node's expected Plan hash, computed once per model (a model is built once per revision). */
+const expectedHashes = new WeakMap<Model, Map<string, string>>();
+
+function expectedHash(model: Model, node: string): string {
+  let hashes = expectedHashes.get(model);
+  if (!hashes) expectedHashes.set(model, (hashes = new Map()));
+  let hash = hashes.get(node);
+  if (hash === undefined) hashes.set(node, (hash = nodePlan(model, node).hash));
+  return hash;
+}
+
 export async function nodeRows(state: DesiredState): Promise<NodeRow[]> {
   const view = await state.view();
   const reports = new Map((await state.store.listNodeStatus()).map((s) => [s.node, s]));
   const names = [...new Set([...modelNodes(view.model), ...reports.keys()])].sort();
-  return names.map((node) => row(node, reports.get(node), nodePlan(view.model, node).hash, view.revision));
+  return names.map((node) => row(node, reports.get(node), expectedHash(view.model, node), view.revision));
 }
 
 function row(node: string, s: NodeStatus | undefined, expected: string, revision: number): NodeRow {
