@@ -72,4 +72,31 @@ describe("moat status against what was applied (kernel, CLI)", () => {
       await cleanupLabs(prefix);
     }
   }, 120_000);
+
+  it("with --backend nftables: a rule put into moat's chain or a flushed base chain is a difference; reset leaves no table", async () => {
+    await requireKernelTools();
+    const prefix = labPrefix();
+    const ns = `${prefix}cln`;
+    await runOk(processRunner(), "ip", ["netns", "add", ns]);
+    try {
+      const r = processRunner(ns);
+      const apply = await moat(ns, ["apply", "-f", "examples/dcos-overlays.yaml", "--node", "agent-1", "--backend", "nftables", "-o", "json"]);
+      expect(apply.err).toBe("");
+      expect(JSON.parse(apply.out)).toMatchObject({ backend: "nftables", changed: true });
+      expect(await moat(ns, ["status"])).toMatchObject({ code: 0, out: expect.stringContaining("agrees") });
+      await runOk(r, "nft", ["insert", "rule", "inet", "moat", "moat-eg", "accept"]);
+      const changed = await moat(ns, ["status", "-o", "json"]);
+      expect(changed.code).toBe(1);
+      expect(JSON.parse(changed.out).differences).toEqual([{ kind: "chain-changed", name: "inet moat-eg", detail: expect.any(String) }]);
+      await runOk(r, "nft", ["flush", "chain", "inet", "moat", "forward"]);
+      const flushed = JSON.parse((await moat(ns, ["status", "-o", "json"])).out);
+      expect(flushed.differences.map((d: { kind: string }) => d.kind)).toContain("hook-missing");
+      expect((await moat(ns, ["reset"])).code).toBe(0);
+      expect((await runOk(r, "nft", ["list", "tables"])).stdout).not.toMatch(/moat/);
+      expect((await moat(ns, ["status"])).code).toBe(0);
+    } finally {
+      await processRunner().run("ip", ["netns", "del", ns]);
+      await cleanupLabs(prefix);
+    }
+  }, 180_000);
 });
