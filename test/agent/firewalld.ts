@@ -67,15 +67,17 @@ exec firewalld --nofork --nopid --system-config ${dir}/etc --log-target file --l
  * chain does not end the others, so in its default zone (public) every forwarded connection moat allows
  * would be refused by firewalld, and the probes would test firewalld's zones instead of moat. Trusted
  * zones keep firewalld's flush of iptables on start and reload, which is what these tests are about.
+ * `shippedZone` keeps the DefaultZone of /etc/firewalld (Debian: public), to show that refusal.
  */
-export async function startFirewalld(netns: string, backend: FirewalldBackend, dir: string, onSpawn?: (stop: () => Promise<string>) => void): Promise<Firewalld> {
+export async function startFirewalld(netns: string, backend: FirewalldBackend, dir: string, onSpawn?: (stop: () => Promise<string>) => void, opts: { shippedZone?: boolean } = {}): Promise<Firewalld> {
   mkdirSync(dir, { recursive: true });
   cpSync("/etc/firewalld", join(dir, "etc"), { recursive: true });
   const confFile = join(dir, "etc", "firewalld.conf");
   const conf = readFileSync(confFile, "utf8");
   const set = (text: string, key: string, value: string) => (new RegExp(`^${key}=`, "m").test(text) ? text.replace(new RegExp(`^${key}=.*$`, "m"), `${key}=${value}`) : `${text}\n${key}=${value}\n`);
   // FlushAllOnReload=yes is Debian's default: named here so the test does not depend on it.
-  writeFileSync(confFile, set(set(set(conf, "FirewallBackend", backend), "DefaultZone", "trusted"), "FlushAllOnReload", "yes"));
+  const zoned = opts.shippedZone ? conf : set(conf, "DefaultZone", "trusted");
+  writeFileSync(confFile, set(set(zoned, "FirewallBackend", backend), "FlushAllOnReload", "yes"));
   writeFileSync(join(dir, "dbus-system.conf"), dbusConfig(dir));
   const script = join(dir, "start.sh");
   writeFileSync(script, startScript(dir));

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processRunner, type Runner } from "../../src/dataplane/index.js";
 import { cleanupLabs, createLab, labPrefix, requireKernelTools, type Lab } from "../../src/lab/index.js";
-import { modelFrom } from "../kernel/harness.js";
+import { allPairs, describeProbe, modelFrom } from "../kernel/harness.js";
 import { startAgent, type AgentProcess } from "../support/agent-process.js";
 import { removeDir, startServer, type ServerProcess } from "../support/server-process.js";
 import { dockerApi, startDockerd } from "./dockerd.js";
@@ -98,6 +98,18 @@ function judge(what: string, all: Sample[], node: string, t0: number, extra = ""
   expect(gaps.every((g) => g.to !== null)).toBe(true);
 }
 
+/**
+ * The promise of an it.fails test: real connections equal decide. Prints which differ today, so the
+ * output says the gap is the one named (a different failure would show here too).
+ */
+async function knownGap(what: string): Promise<void> {
+  const expected = allPairs(modelOf(DESIRED), [{ port: 80, protocol: "TCP" }], [4]);
+  const results = await lab.probeMany(expected);
+  const wrong = expected.flatMap((e, i) => (results[i]!.connected === e.allowed ? [] : [describeProbe(e, results[i]!)]));
+  figures.push(`KNOWN GAP ${what}: ${wrong.length} of ${expected.length} connections differ from decide${wrong.length ? `: ${wrong.join("; ")}` : " (closed: turn the it.fails into it)"}`);
+  expect(wrong).toEqual([]);
+}
+
 beforeAll(async () => {
   await requireKernelTools();
   requireForeignTools();
@@ -175,6 +187,39 @@ describe("the agent keeps isolation when another firewall takes the node (kernel
     }, 90_000);
   }
 
+  // firewalld as shipped (DefaultZone=public) with its nftables backend: its filter_FORWARD, a base chain
+  // of table inet firewalld after moat's (iptables-nft's table ip filter), rejects forwarded traffic of the
+  // default zone. moat's ACCEPT ends only its own table's chain, so a connection moat allows is still
+  // refused by firewalld. DESIGN.md says an allow (allowAction Accept, the only one built) "ends the host's
+  // forward filtering"; with firewalld's default backend it cannot. Three steps: start (asserted), the
+  // promise (it.fails: expected to fail until moat handles it, red once it does), stop (asserted).
+  const shipped = { name: "firewalld nftables, shipped zone", stop: async () => "not started" };
+  it("firewalld (nftables backend) in its shipped default zone started in n1: the agent restores moat", async () => {
+    const node = "n1";
+    const runner = processRunner(netnsOf(node));
+    await waitHolds(runner, shapes.get(node)!, node);
+    const before = restores(agents.get(node)!);
+    running.add(shipped);
+    const fw = await startFirewalld(netnsOf(node), "nftables", join(dir, "firewalld-shipped"), (stop) => (shipped.stop = stop), { shippedZone: true });
+    expect((await fw.firewallCmd(["--get-default-zone"])).out).not.toBe("trusted");
+    const t0 = Date.now();
+    while (restores(agents.get(node)!) === before && Date.now() - t0 < 10_000) await sleep(50);
+    await waitHolds(runner, shapes.get(node)!, node);
+    expect(restores(agents.get(node)!)).toBeGreaterThan(before);
+  }, 60_000);
+
+  it.fails("KNOWN GAP: with firewalld (nftables) in its shipped zone, the connections moat allows through n1 still connect", async () => {
+    await knownGap("firewalld nftables in its shipped zone");
+  }, 30_000);
+
+  it("firewalld (shipped zone) stopped: moat back in n1, probes equal decide", async () => {
+    const node = "n1";
+    figures.push(`firewalld nftables (shipped zone) stopped: ${await shipped.stop()}`);
+    running.delete(shipped);
+    await waitHolds(processRunner(netnsOf(node)), shapes.get(node)!, node);
+    await expectKernelEqualsDecide(lab, modelOf(DESIRED));
+  }, 60_000);
+
   it("dockerd started in node n2 (FORWARD policy DROP, DOCKER-USER first), then a docker network created: moat's jump first again, allowed traffic still flows", async () => {
     const node = "n2";
     const runner = processRunner(netnsOf(node));
@@ -250,6 +295,6 @@ describe("the agent keeps isolation when another firewall takes the node (kernel
   // (client -> b, TCP 80) times out, dropped by Docker's policy after moat accepted it; the denied ones are
   // still refused. it.fails keeps the promise asserted and turns red once moat keeps it.
   it.fails("KNOWN GAP: with --backend nftables, moat's allowed traffic still connects under Docker's FORWARD policy DROP", async () => {
-    await expectKernelEqualsDecide(lab, modelOf(DESIRED));
+    await knownGap("moat --backend nftables under Docker's FORWARD DROP");
   }, 30_000);
 });
