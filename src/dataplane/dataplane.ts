@@ -127,6 +127,8 @@ export async function readStatus(runner: Runner, opts: DataplaneOptions = {}): P
   const differences = compareWithRecord(record?.backend === backend && (!record.flavor || record.flavor === dp.flavor) ? record : undefined, kernel);
   if (record && (record.backend !== backend || (record.flavor && dp.flavor && record.flavor !== dp.flavor)))
     differences.unshift({ kind: "other-backend", detail: `applied with ${record.backend}${record.flavor ? ` (${record.flavor})` : ""}, status read ${backend}${dp.flavor ? ` (${dp.flavor})` : ""}` });
+  // What status found, the next apply must repair rather than trust the record (nftables trusts it).
+  if (differences.length && record && !record.drift && record.backend === backend) await saveRecord(runner, { ...record, drift: true }).catch(() => undefined);
   const hooks = Object.values(kernel.hooks);
   const first = hooks.find((h) => h.count > 0);
   return {

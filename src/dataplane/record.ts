@@ -25,6 +25,8 @@ export interface AppliedRecord {
   chains: Record<string, string>;
   /** Set name to a hash of its sorted members as the kernel reads them back. */
   sets: Record<string, string>;
+  /** A status found the kernel changed since: the next apply rewrites everything instead of trusting this. */
+  drift?: boolean;
 }
 
 export const linesHash = (lines: readonly string[]) => createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 16);

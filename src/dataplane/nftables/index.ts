@@ -115,7 +115,7 @@ export function nftablesDataplane(runner: Runner): Dataplane {
       const renderMs = performance.now() - t;
       const before = (prior as (AppliedRecord & { elements?: Record<string, string[]> }) | undefined)?.elements;
       const base = { backend: "nftables" as const, rulesHash: r.rulesHash, generation: "a" as const, notes, renderMs, ...counts(plan, r) };
-      if (!opts.resync && prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner)) === r.rulesHash) {
+      if (!opts.resync && !prior?.drift && prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner)) === r.rulesHash) {
         const changes = elementChanges(before, r.sets);
         if (!changes.length) return { report: { ...base, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
         try {
