@@ -220,7 +220,7 @@ async function converged(server: ServerProcess, nodes: string[], timeoutMs: numb
 
 /** `nft monitor rules` in one namespace: resolves when a committed rule matches a port. */
 class RuleMonitor {
-  private text = "";
+  private rest = "";
   private waiters: { re: RegExp; resolve: (at: number) => void }[] = [];
   readonly child: ChildProcess;
 
@@ -228,8 +228,9 @@ class RuleMonitor {
     this.child = spawn("ip", ["netns", "exec", netns, "nft", "monitor", "rules"], { stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       const at = now();
-      this.text = (this.text + d).slice(-20_000);
-      const lines = d.split("\n");
+      // A chunk may end in the middle of a line: only whole lines are matched.
+      const lines = (this.rest + d).split("\n");
+      this.rest = lines.pop()!;
       this.waiters = this.waiters.filter((w) => {
         if (!lines.some((l) => l.startsWith("add rule") && w.re.test(l))) return true;
         w.resolve(at);
@@ -360,7 +361,8 @@ async function timedWrites(label: string, server: ServerProcess, nodeAgents: Age
     watcher.close();
     for (const m of monitors) m.stop();
   }
-  const writeCpu = (agentsCpu(agents) - cpuFrom - idleCpu * (now() - started)) / Math.max(1, samples.length + failures.length) / agents.length;
+  // Everything the agents and their commands used while the writes ran (their applies and their checks).
+  const writeCpu = (agentsCpu(agents) - cpuFrom) / Math.max(1, samples.length + failures.length);
   const serverMs = serverApplyMs(server).slice(serverLogged);
   const all = (f: (n: Sample["nodes"][number]) => number) => samples.flatMap((s) => s.nodes.map(f)).filter((v) => !Number.isNaN(v));
   const totals = samples.map((s) => s.total);
@@ -373,7 +375,7 @@ async function timedWrites(label: string, server: ServerProcess, nodeAgents: Age
   console.log(
     `control-plane ${label}, where the time goes (from the POST, over every node): 200 returned ${p50p99(samples.map((s) => s.api))} (server's own ms ${p50p99(serverMs)}), ` +
       `event at a watcher ${p50p99(samples.map((s) => s.event))}, agent's apply starts ${p50p99(all((n) => n.kernelStart))}, rule in force ${p50p99(all((n) => n.kernel))}, ` +
-      `apply done ${p50p99(all((n) => n.logged))} (its kernel part ${p50p99(all((n) => n.kernelMs))}); agent CPU ${fmt(writeCpu)} per write each, and ${(idleCpu * 100).toFixed(0)}% of a core between writes (all ${agents.length} checking the kernel)` +
+      `apply done ${p50p99(all((n) => n.logged))} (its kernel part ${p50p99(all((n) => n.kernelMs))}); CPU of the ${agents.length} agent${agents.length > 1 ? "s" : ""} with their commands ${fmt(writeCpu)} per write (${fmt(writeCpu / agents.length)} each), ${(idleCpu * 100).toFixed(0)}% of a core with no writes (checking the kernel every 500 ms)` +
       `; slowest: ${slowest.map((s) => `${fmt(s.total)} (200 at ${fmt(s.api)}, event ${fmt(s.event)}, latest apply start ${worst(s, (n) => n.kernelStart)}, kernel part ${worst(s, (n) => n.kernelMs)})`).join(", ")}`,
   );
   for (const f of failures.slice(0, 5)) console.log(`control-plane ${label}: FAILED ${f}`);
@@ -490,8 +492,12 @@ async function bigModel(prefix: string, cleanup: Cleanup): Promise<void> {
   for (const until = now() + 120_000; now() < until && !first; await sleep(50)) first = appliedLines(agent).find((l) => l.revision === revision);
   if (!first) throw new Error(`the agent did not apply the 10k model within 120 s: ${agent.logs().slice(-500)}`);
   const listed = agent.events().find((e) => e.msg === "listed") as { time: number } | undefined;
+  const listMs = server.events().find((e) => e.route === "/v1/resources")?.ms as number | undefined;
   const agentMem = rss(agent.pid);
   const serverMem = rss(server.pid);
+  const idleFrom = { cpu: cpuMs(agent.pid), at: now() };
+  await sleep(5_000);
+  const idleCpu = (cpuMs(agent.pid) - idleFrom.cpu) / (now() - idleFrom.at);
   const rules = (await processRunner(ns).run("iptables-save", ["-t", "filter"])).stdout.split("\n").filter((l) => l.startsWith("-A moat-")).length;
   // One small write at this size: the server validates the whole model, the agent recompiles it.
   const smallStart = now();
@@ -504,7 +510,7 @@ async function bigModel(prefix: string, cleanup: Cleanup): Promise<void> {
   console.log(
     `control-plane 10k: ${BIG_WORKLOADS} workloads x ${BIG_POLICIES} policies (${(body / 1e6).toFixed(1)} MB of JSON) stored in one write in ${fmt(stored)}; ` +
       `server RSS idle ${mb(idle)}, after the write ${mb(afterWrite)}, with an agent following ${mb(serverMem)}, after one more small write ${mb(t2)}; ` +
-      `agent node0 (1,000 local workloads, ${rules} rules) RSS ${mb(agentMem)}; its first apply: listed ${listed ? fmt(listed.time - agentStart) : "?"} after start, ` +
+      `agent node0 (1,000 local workloads, ${rules} rules) RSS ${mb(agentMem)}, idle ${(idleCpu * 100).toFixed(0)}% of a core (checking the kernel every 500 ms); its first apply: listed ${listed ? fmt(listed.time - agentStart) : "?"} after start (the server's GET /v1/resources ${listMs === undefined ? "?" : fmt(listMs)}), ` +
       `applied ${fmt(first.time - agentStart)} after start (kernel part ${fmt(first.ms)}); ` +
       `a one-policy write at this size: 200 in ${fmt(smallApi)}, agent applied ${again ? `${fmt(again.time - smallStart)} after the write (kernel part ${fmt(again.ms)})` : "nothing within 30 s"}`,
   );
