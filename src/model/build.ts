@@ -320,6 +320,7 @@ function buildSettings(list: Parsed<"Settings">[]): Settings {
   for (const { value, report } of list) {
     if (value.metadata.name !== "default") report(["metadata", "name"], "invalid-name", `Settings must be named "default", not ${show(value.metadata.name)}`);
   }
-  return { denyAction: list[0]?.value.spec.denyAction ?? "Reject" };
+  const spec = list[0]?.value.spec;
+  return { denyAction: spec?.denyAction ?? "Reject", allowAction: spec?.allowAction ?? "Accept", revokeEstablished: spec?.revokeEstablished ?? true, backend: spec?.backend ?? "auto" };
 }
 

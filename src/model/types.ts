@@ -8,6 +8,9 @@ export const PROTOCOLS = ["TCP", "UDP", "SCTP", "ICMP"] as const;
 export const PORT_PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 export const POLICY_TYPES = ["Ingress", "Egress"] as const;
 export const DENY_ACTIONS = ["Reject", "Drop"] as const;
+/** Accept: moat's allow ends the host's forward filtering (iptables); Return: moat only denies. */
+export const ALLOW_ACTIONS = ["Accept", "Return"] as const;
+export const BACKEND_CHOICES = ["auto", "nftables", "iptables"] as const;
 
 export type Isolation = (typeof ISOLATIONS)[number];
 export type Action = (typeof ACTIONS)[number];
@@ -96,6 +99,10 @@ export interface Policy {
 
 export interface Settings {
   denyAction: DenyAction;
+  allowAction: (typeof ALLOW_ACTIONS)[number];
+  /** Established connections a new Plan denies are cut (conntrack entries deleted). */
+  revokeEstablished: boolean;
+  backend: (typeof BACKEND_CHOICES)[number];
 }
 
 export interface Model {
