@@ -144,6 +144,7 @@ export function compile(model: Model, node: string): Plan {
     chains: [fwd, spoof, eg, ...egressChains, afterEg, inChain, ...ingressChains, inDefault, deny],
     hooks: [{ hook: "forward", chain: "fwd" }],
     bridged: local.some((w) => bridgeOf.get(w.network)),
+    apply: { backend: model.settings.backend, revokeEstablished: model.settings.revokeEstablished },
   };
 }
 

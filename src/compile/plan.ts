@@ -98,4 +98,6 @@ export interface Plan {
   hooks: Hook[];
   /** Some local workload sits on a Linux bridge: bridged traffic must be passed to iptables. */
   bridged: boolean;
+  /** How the Plan is to be applied (Settings): the backend, and whether denied connections are cut. */
+  apply: { backend: "auto" | "nftables" | "iptables"; revokeEstablished: boolean };
 }

@@ -52,9 +52,11 @@ async function open(runner: Runner, backend: BackendName, flavor?: Flavor): Prom
   return iptablesDataplane(runner, flavor ?? (await detectFlavor(runner)));
 }
 
-async function resolveBackend(runner: Runner, opts: DataplaneOptions): Promise<BackendName> {
+async function resolveBackend(runner: Runner, opts: DataplaneOptions, plan?: Plan): Promise<BackendName> {
   if (opts.backend && opts.backend !== "auto") return opts.backend;
   if (opts.flavor) return "iptables";
+  // Settings.spec.backend, when the Plan says one.
+  if (plan?.apply && plan.apply.backend !== "auto") return plan.apply.backend;
   const record = await loadRecord(runner);
   return record?.backend ?? DEFAULT_BACKEND;
 }
@@ -85,7 +87,7 @@ export async function applyPlan(runner: Runner, plan: Plan, opts: DataplaneOptio
   return locked(runner, opts, `moat apply --node ${plan.node}`, async () => {
     const timings = { kernel: 0 };
     return timed(timings, async () => {
-      const backend = await resolveBackend(runner, opts);
+      const backend = await resolveBackend(runner, opts, plan);
       const before = await loadRecord(runner);
       // The flavour moat wrote last time, unless told otherwise: detecting it reads every table.
       const dp = await open(runner, backend, opts.flavor ?? (before?.backend === "iptables" && backend === "iptables" ? before.flavor : undefined));
@@ -94,7 +96,7 @@ export async function applyPlan(runner: Runner, plan: Plan, opts: DataplaneOptio
       // Other copies can only exist after a switch (or with no record of an earlier apply): look then.
       const same = before && before.backend === backend && before.flavor === dp.flavor;
       const removedOther = same ? [] : await removeOthers(runner, { backend, ...(dp.flavor ? { flavor: dp.flavor } : {}) });
-      const revoke = opts.revokeEstablished ?? true;
+      const revoke = opts.revokeEstablished ?? plan.apply?.revokeEstablished ?? true;
       const revoked = revoke && report.rulesChanged ? await revokeDenied(runner, plan) : 0;
       return { ...report, changed: report.changed || removedOther.length > 0, removedOther, revoked, timings };
     }).then((r) => ({ ...r, timings: { render: round(r.renderMs), kernel: round(r.timings.kernel - r.renderMs) } }));

@@ -103,3 +103,16 @@ describe("revoke of established connections", () => {
     expect(k.conntrack).toHaveLength(2);
   });
 });
+
+describe("Settings reach the dataplane through the Plan", () => {
+  it("spec.backend picks the backend, spec.revokeEstablished: false keeps connections", async () => {
+    const k = new FakeKernel();
+    k.conntrack = ["tcp      6 431999 ESTABLISHED src=10.1.0.1 dst=192.0.2.7 sport=40000 dport=443 src=192.0.2.7 dst=10.1.0.1 sport=443 dport=40000 [ASSURED] mark=0 use=1"];
+    const settings = { backend: "nftables" as const, revokeEstablished: false };
+    expect((await applyPlan(k, { ...planA, apply: settings })).backend).toBe("nftables");
+    expect((await applyPlan(k, { ...planB, apply: settings })).revoked).toBe(0);
+    expect(k.conntrack).toHaveLength(1);
+    expect((await applyPlan(k, { ...planA, apply: { ...settings, revokeEstablished: true } })).backend).toBe("nftables");
+    expect((await applyPlan(k, { ...planB, apply: { ...settings, revokeEstablished: true } })).revoked).toBe(1);
+  });
+});
