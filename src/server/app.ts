@@ -16,6 +16,7 @@ import { openApiDocument } from "./openapi.js";
 import { byKind, keyOf, kindOfPlural, manifestKey, present } from "./resources.js";
 import type { TokenTable } from "./tokens.js";
 import { registerWatch } from "./watch.js";
+import { registerUi } from "./ui.js";
 
 export interface ServerOptions {
   store: Store;
@@ -134,6 +135,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   });
 
   registerWatch(app, opts.store, metrics.watchers, opts.bookmarkMs ?? 5000);
+  registerUi(app);
   return app;
 }
 
