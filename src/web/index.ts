@@ -3,6 +3,7 @@
 // every string from the API into the page as text, never as HTML). The watch stream (GET /v1/watch) says
 // when the stored model moved; the page then reloads what it shows. Nodes are polled: their reports are
 // not in the watch.
+import "./zod-config.js";
 import { html, nothing, render } from "lit";
 import { ApiError, apiCall, followWatch, forgetToken, storedToken, storeToken } from "./api.js";
 import { groupWorkloads, matrixTable, probeKey, type GroupBy, type MatrixProbe } from "./matrix-view.js";
