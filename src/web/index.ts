@@ -30,6 +30,7 @@ interface State {
 }
 
 const root = document.getElementById("app")!;
+root.textContent = "";
 const state: State = { route: parseRoute(location.hash), groupBy: "network", collapsed: new Set(), filter: "", scrollTop: 0, live: "connecting" };
 let watchAbort: AbortController | undefined;
 let nodesTimer: ReturnType<typeof setInterval> | undefined;

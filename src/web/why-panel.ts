@@ -46,7 +46,7 @@ export function decidingStage(stages: StageResult[]): StageResult | undefined {
 
 function causeText(s: StageResult): string {
   const c = s.cause;
-  const dflt = s.network ? ` then network ${s.network}'s default (isolation ${s.isolation ?? "?"})` : "";
+  const dflt = s.network ? ` so network ${s.network}'s default decides (isolation ${s.isolation ?? "?"})` : "";
   switch (c.kind) {
     case "rule":
       return `policy ${c.policy}, ${s.stage} rule ${c.rule} (${c.action})`;
@@ -55,7 +55,7 @@ function causeText(s: StageResult): string {
     case "undecided":
       return `policies ${c.policies.join(", ")} matched no rule: the default deny of selected workloads`;
     case "no-policy":
-      return `no policy applies:${dflt || " the default"}`;
+      return `no policy applies,${dflt || " so the default decides"}`;
     case "not-a-workload":
       return "not a workload: the network default";
   }
@@ -109,7 +109,7 @@ export function whyPanel(w: WhyInput): TemplateResult {
           <ol class="stages">
             ${w.check.stages.map(
               (s) => html`<li class=${s === deciding ? "deciding" : ""}>
-                <b>${s.stage}</b>${s.workload ? html` of ${s.workload}` : nothing}: ${s.allowed ? "allowed" : "denied"} by ${causeText(s)}${s === deciding ? html` <em>(decided)</em>` : nothing}
+                <b>${s.stage}</b>${s.workload ? html` of ${s.workload}` : nothing}: ${s.allowed ? "allowed" : "denied"}: ${causeText(s)}${s === deciding ? html` <em>(decided)</em>` : nothing}
               </li>`,
             )}
             ${w.check.stages.length ? nothing : html`<li>no stage: a workload talking to itself</li>`}

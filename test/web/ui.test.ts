@@ -173,7 +173,7 @@ describe("web view: DC/OS", () => {
     expect(denied.allowed).toBe(false);
     await page.click('td[data-from="it-1"][data-to="hr-1"][data-port="80"]');
     await expect.poll(() => page.textContent(".why .reason")).toBe(denied.reason);
-    await expect.poll(() => page.textContent(".why .stages li.deciding")).toContain("ingress of hr-1: denied by no policy applies: then network hr's default (isolation network)");
+    await expect.poll(() => page.textContent(".why .stages li.deciding")).toContain("ingress of hr-1: denied: no policy applies, so network hr's default decides (isolation network)");
 
     await page.click('td[data-from="hr-1"][data-to="it-1"][data-port="80"]');
     await page.waitForSelector(".why .yaml-rule.decided");
