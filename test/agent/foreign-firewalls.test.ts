@@ -113,7 +113,9 @@ async function knownGap(what: string): Promise<void> {
 // Echo server on e:7000, and a client in "client" that tries to connect every ~30 ms; once connected it
 // sends a byte every 50 ms and notes each echo. client -> e is denied (e is selected by no policy and its
 // network isolates workloads), and both are on n1: only a gap in n1's rules lets it connect.
-const ECHO = `require("net").createServer((s) => s.on("data", (d) => s.write(d)).on("error", () => {})).listen(7000, "0.0.0.0"); setTimeout(() => process.exit(0), 20000);`;
+// The server ends 2 s after the last byte it got (at most 20 s after it began).
+const ECHO = `let last = 0; require("net").createServer((s) => s.on("data", (d) => { last = Date.now(); s.write(d); }).on("error", () => {})).listen(7000, "0.0.0.0");
+setInterval(() => last && Date.now() - last > 2000 && process.exit(0), 100); setTimeout(() => process.exit(0), 20000);`;
 // It ends once no echo came for 1.5 s while it kept sending (the connection is cut), or after ms.
 const HOLD = (ms: number) => `const net = require("net"); const out = { connectedAt: 0, echoes: [], cut: false }; const end = Date.now() + ${ms};
 const done = () => { console.log(JSON.stringify(out)); process.exit(0); };
