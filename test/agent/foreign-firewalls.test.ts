@@ -2,8 +2,11 @@
 // start and --reload flushes every iptables rule and deletes foreign chains, moat's among them), and a
 // dockerd started there (FORWARD policy DROP, DOCKER-USER put first). The node's real `moat agent` must put
 // moat back (its jump first in FORWARD, its chains filled), and real TCP connections must equal decide
-// afterwards. How long moat's rules were missing is measured and printed. Every daemon started here is
-// stopped in `finally` and again in afterAll (SIGTERM, then SIGKILL), and the lab's namespaces are removed.
+// afterwards, and a connection moat denies that slipped through the gap must be cut. How long moat's rules
+// were missing is measured and printed (not asserted). Two it.fails tests pin what moat does not keep yet:
+// its allow does not end the host's filtering in another nft table (firewalld's own zones, and Docker's
+// FORWARD DROP once moat runs on nftables). Every daemon started here is stopped in `finally` and again in
+// afterAll (SIGTERM, then SIGKILL, then a sweep of the node's namespace), and the lab's namespaces removed.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
