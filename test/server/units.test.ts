@@ -65,6 +65,7 @@ describe("agent timing", () => {
     expect(parseDuration("30s", "--x")).toBe(30_000);
     expect(parseDuration("2m", "--x")).toBe(120_000);
     expect(parseDuration("250", "--x")).toBe(250);
-    for (const bad of ["", "1h", "-5s", "5", "fast"]) expect(() => parseDuration(bad, "--resync"), bad).toThrow(/--resync .* is not a duration/);
+    expect(parseDuration("24h", "--x")).toBe(86_400_000);
+    for (const bad of ["", "25h", "-5s", "5", "fast", "1d"]) expect(() => parseDuration(bad, "--resync"), bad).toThrow(/--resync .* is not a duration/);
   });
 });

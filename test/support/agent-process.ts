@@ -41,7 +41,10 @@ export async function startAgent(spec: AgentSpec): Promise<AgentProcess> {
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`moat agent ${spec.node} did not start within 15 s: ${out}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`moat agent ${spec.node} did not start within 15 s: ${out}`));
+    }, 15_000);
     child.stderr!.on("data", () => /moat agent for node/.test(out) && (clearTimeout(timer), resolve()));
     void exited.then(() => (clearTimeout(timer), reject(new Error(`moat agent ${spec.node} exited: ${out}`))));
   });

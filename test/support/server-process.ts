@@ -32,7 +32,11 @@ export async function startServer(args: string[] = [], opts: { dataDir?: string;
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`moat server did not start within 15 s: ${err}`)), 15_000);
+    const timer = setTimeout(() => {
+      // Never leave it running behind a failed start.
+      child.kill("SIGKILL");
+      reject(new Error(`moat server did not start within 15 s: ${err}`));
+    }, 15_000);
     const look = () => {
       const m = /listening on (\S+)/.exec(err);
       if (m) {

@@ -7,11 +7,13 @@ import type { RegisterCommand } from "../context.js";
 import { UsageError } from "../errors.js";
 import { clientOf, withServer, type ServerFlags } from "../online.js";
 
-/** "500ms", "30s", "2m", or plain milliseconds. */
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "500ms", "30s", "2m", "1h", or plain milliseconds. */
 export function parseDuration(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  const n = m ? Number(m[1]) * (m[2] === "m" ? 60_000 : m[2] === "s" ? 1000 : 1) : NaN;
-  if (!(n >= 10 && n <= 24 * 3600_000)) throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration between 10ms and 24h (e.g. 500ms, 30s, 2m)`);
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const n = m ? Number(m[1]) * UNIT_MS[m[2] ?? "ms"]! : NaN;
+  if (!(n >= 10 && n <= 24 * 3600_000)) throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration between 10ms and 24h (e.g. 500ms, 30s, 2m, 1h)`);
   return Math.round(n);
 }
 
