@@ -6,7 +6,7 @@
 import "./zod-config.js";
 import { html, nothing, render } from "lit";
 import { ApiError, apiCall, followWatch, forgetToken, storedToken, storeToken } from "./api.js";
-import { groupWorkloads, matrixTable, probeKey, type GroupBy, type MatrixProbe } from "./matrix-view.js";
+import { groupWorkloads, matrixTable, probeKey, ROW_PX, type GroupBy, type MatrixProbe } from "./matrix-view.js";
 import { nodesTable, type NodeRow } from "./nodes-view.js";
 import { policiesTable } from "./policies-view.js";
 import { declaredPortList, parsePortText, selectorFilter, snapshotOf, type Resource, type Snapshot } from "./resources.js";
@@ -26,12 +26,13 @@ interface State {
   collapsed: Set<string>;
   filter: string;
   scrollTop: number;
+  rowPx: number;
   live: "connecting" | "live" | "reconnecting";
 }
 
 const root = document.getElementById("app")!;
 root.textContent = "";
-const state: State = { route: parseRoute(location.hash), groupBy: "network", collapsed: new Set(), filter: "", scrollTop: 0, live: "connecting" };
+const state: State = { route: parseRoute(location.hash), groupBy: "network", collapsed: new Set(), filter: "", scrollTop: 0, rowPx: ROW_PX, live: "connecting" };
 let watchAbort: AbortController | undefined;
 let nodesTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -89,7 +90,9 @@ async function loadMatrix(force = false) {
   state.matrixLoading = port;
   draw();
   try {
+    const asked = performance.now();
     const { probes } = await apiCall<{ probes: MatrixProbe[] }>("/v1/matrix", { body: { ports: [{ protocol: parsed.protocol, ...(parsed.port ? { port: parsed.port } : {}) }] } });
+    document.body.dataset.matrixFetchMs = String(Math.round(performance.now() - asked));
     state.matrix = { port, revision: state.snap.revision, probes: new Map(probes.map((p) => [probeKey(p.from, p.to), p])) };
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return fail(e);
@@ -256,6 +259,7 @@ function matrixView(snap: Snapshot) {
               collapsed: state.collapsed,
               ...(state.why ? { selected: state.why.probe } : {}),
               scrollTop: state.scrollTop,
+              rowPx: state.rowPx,
               viewportHeight: window.innerHeight,
               onCell: (p) => void why(p),
               onToggle: (g) => (state.collapsed.has(g) ? state.collapsed.delete(g) : state.collapsed.add(g), draw()),
@@ -295,6 +299,13 @@ function draw() {
       </main>`,
     root,
   );
+  // Virtual rows are as tall as the real ones, or the scroll height would change under the user's scroll.
+  const row = root.querySelector("table.matrix tbody tr:not(.spacer):not(.group-row)");
+  const px = row?.getBoundingClientRect().height;
+  if (px && Math.abs(px - state.rowPx) > 0.01) {
+    state.rowPx = px;
+    requestAnimationFrame(draw);
+  }
 }
 
 window.addEventListener("hashchange", () => void onRoute());

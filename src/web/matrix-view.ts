@@ -3,7 +3,7 @@
 // data-to, data-port, data-protocol, data-allowed; allowed and denied differ in colour and in mark
 // (✓ / ✕), so it reads without colour. Past VIRTUAL_ROWS rows only the rows in view are in the DOM.
 import { html, nothing, type TemplateResult } from "lit";
-import { styleMap } from "lit/directives/style-map.js";
+import { ref } from "lit/directives/ref.js";
 import type { UiWorkload } from "./resources.js";
 
 export interface MatrixProbe {
@@ -25,6 +25,8 @@ export interface MatrixInput {
   selected?: MatrixProbe;
   scrollTop: number;
   viewportHeight: number;
+  /** The height of a row as the browser laid it out (measured after a render). */
+  rowPx: number;
   onCell: (p: MatrixProbe) => void;
   onToggle: (group: string) => void;
 }
@@ -57,10 +59,12 @@ export function matrixTable(m: MatrixInput): TemplateResult {
   let first = 0;
   let last = lines.length;
   if (lines.length > VIRTUAL_ROWS) {
-    first = Math.max(0, Math.floor(m.scrollTop / ROW_PX) - 10);
-    last = Math.min(lines.length, first + Math.ceil(m.viewportHeight / ROW_PX) + 20);
+    first = Math.max(0, Math.min(lines.length - 1, Math.floor(m.scrollTop / m.rowPx) - 10));
+    last = Math.min(lines.length, first + Math.ceil(m.viewportHeight / m.rowPx) + 20);
   }
-  const spacer = (n: number) => (n > 0 ? html`<tr class="spacer"><td style=${styleMap({ height: `${n * ROW_PX}px` })}></td></tr>` : nothing);
+  // The height is set through the CSSOM: the CSP refuses style attributes (lit's styleMap writes one first).
+  const height = (px: number) => ref((el) => el && ((el as HTMLElement).style.height = `${px}px`));
+  const spacer = (n: number) => (n > 0 ? html`<tr class="spacer"><td ${height(n * m.rowPx)}></td></tr>` : nothing);
   const cell = (from: UiWorkload, to: UiWorkload) => {
     const p = m.probes.get(probeKey(from.id, to.id));
     if (!p) return html`<td class="cell unknown">?</td>`;
