@@ -7,18 +7,21 @@ import { clientOf, withServer, type ServerFlags } from "../online.js";
 import { collect, parseCount, parseOutput, parsePortProbe } from "../options.js";
 import { readModel } from "../read-model.js";
 import { matrixTable, matrixTableLines } from "./matrix-table.js";
+import { groupsOf, matrixDot, matrixHtml } from "./matrix-pictures.js";
+import { UsageError } from "../errors.js";
 
 export const registerMatrix: RegisterCommand = (program, { io }) => {
   withServer(withOptionalFiles(program.command("matrix").description("the verdict for every ordered pair of workloads on every port")))
     .option("--port <n/proto>", "port to probe, e.g. 80, 53/udp, icmp; repeat for more (default: the ports workloads declare)", collect, [])
-    .option("-o, --output <format>", "table or json", "table")
+    .option("-o, --output <format>", "table, json, dot (Graphviz: groups and the ports between them) or html (one self-contained page)", "table")
     .option("--limit <probes>", `the most probes (workloads x workloads x ports) to compute and print`, String(MATRIX_LIMIT))
     .action(async (opts: ServerFlags & { filename: string[]; port: string[]; output: string; limit: string }) => {
-      const output = parseOutput(opts.output, ["table", "json"] as const);
+      const output = parseOutput(opts.output, ["table", "json", "dot", "html"] as const);
       const asked: PortProbe[] = opts.port.map(parsePortProbe);
       const limit = parseCount(opts.limit, "--limit");
       const client = clientOf(opts);
       if (client) {
+        if (output === "dot" || output === "html") throw new UsageError(`-o ${output} works on files: give -f FILE`);
         const answer = (await api.matrix(client, asked)) as { probes: Probe[] };
         return io.out(output === "json" ? JSON.stringify(answer) : matrixTable(answer.probes));
       }
@@ -27,6 +30,8 @@ export const registerMatrix: RegisterCommand = (program, { io }) => {
       requireMatrixSize(model, ports, limit);
       const rows = matrixRows(model, ports);
       if (output === "table") return print(io, matrixTableLines(rows, model.workloads.map((w) => w.id)), "\n");
+      if (output === "dot") return io.out(matrixDot(rows, groupsOf(model)));
+      if (output === "html") return io.out(matrixHtml(rows, model.workloads.map((w) => w.id)));
       await print(io, jsonParts(rows), "");
     });
 };
