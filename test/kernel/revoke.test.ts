@@ -36,9 +36,10 @@ spec:
   ingress: [{action: Allow, protocol: TCP, ports: [7000], from: {selector: app == "friend"}}]
 `;
 
-const SERVER = `require("net").createServer((s) => s.on("data", (d) => s.write(d)).on("error", () => {})).listen(7000, "0.0.0.0"); setTimeout(() => process.exit(0), 12000);`;
-// Connects, then sends a byte every 50 ms; prints the times (ms since epoch) of every echo it got.
-const CLIENT = `const s = require("net").connect(7000, "10.97.0.1"); const got = []; s.on("data", () => got.push(Date.now())); s.on("error", () => {}); s.on("connect", () => { const t = setInterval(() => s.write("x"), 50); setTimeout(() => { clearInterval(t); console.log(JSON.stringify(got)); process.exit(0); }, 5000); });`;
+const SERVER = `require("net").createServer((s) => s.on("data", (d) => s.write(d)).on("error", () => {})).listen(7000, "0.0.0.0"); setTimeout(() => process.exit(0), 15000);`;
+// Connects, then sends a byte every 50 ms for 12 s (long enough for two applies on a loaded machine);
+// prints the times (ms since epoch) of every echo it got.
+const CLIENT = `const s = require("net").connect(7000, "10.97.0.1"); const got = []; s.on("data", () => got.push(Date.now())); s.on("error", () => {}); s.on("connect", () => { const t = setInterval(() => s.write("x"), 50); setTimeout(() => { clearInterval(t); console.log(JSON.stringify(got)); process.exit(0); }, 12000); });`;
 
 describe.each(BACKENDS)("%s", (backend) => {
   describe("revoking established connections (kernel)", () => {
@@ -61,8 +62,8 @@ describe.each(BACKENDS)("%s", (backend) => {
         expect(a.filter((t) => t < appliedAt).length).toBeGreaterThan(5);
         const lastAttacker = Math.max(...a);
         expect(lastAttacker - appliedAt, `attacker's echoes went on ${lastAttacker - appliedAt} ms after the apply`).toBeLessThan(1000);
-        expect(f.filter((t) => t > appliedAt + 2000).length, "the allowed connection stopped").toBeGreaterThan(10);
+        expect(f.filter((t) => t > appliedAt + 500).length, "the allowed connection stopped").toBeGreaterThan(10);
       });
-    }, 60_000);
+    }, 90_000);
   });
 });
