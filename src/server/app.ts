@@ -63,7 +63,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   /** The desired state for a read; a stale one (store unavailable) says so in a Warning header. */
   const viewFor = async (reply: FastifyReply) => {
     const v = await state.view();
-    if (v.stale) reply.header("warning", `110 moat "may be stale: ${v.stale.replace(/["\\\r\n]/g, " ")}"`);
+    // A header holds printable ASCII only: anything else in the store's message (quotes too) becomes a space.
+    if (v.stale) reply.header("warning", `110 moat "may be stale: ${v.stale.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, " ")}"`);
     return v;
   };
   const text = (body: unknown) => (typeof body === "string" ? body : undefined);
