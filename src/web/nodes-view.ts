@@ -2,17 +2,9 @@
 // when it last reported and its last error (GET /v1/nodes, polled while the view is open).
 import { html, type TemplateResult } from "lit";
 
-export interface NodeRow {
-  node: string;
-  revision: number | null;
-  lag: number | null;
-  planHash: string | null;
-  expectedPlanHash: string;
-  inSync: boolean;
-  reportedAt: string | null;
-  error: string | null;
-  backend?: string;
-}
+/** The server's own row type: the page shows exactly what GET /v1/nodes answers. */
+export type { NodeRow } from "../server/index.js";
+import type { NodeRow } from "../server/index.js";
 
 function ago(iso: string | null, now: number): string {
   if (!iso) return "never";
