@@ -2,26 +2,21 @@
 // of each node a flow passes gives decide's verdict (allowed when every node's FORWARD lets it through).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Model, Workload } from "../../src/model/index.js";
+import { passInterfaces } from "../../src/analyze/index.js";
+import type { Model } from "../../src/model/index.js";
 import { decide, lookup, type Flow } from "../../src/policy/index.js";
-import { UPLINK } from "../../src/simulate/index.js";
 import { run } from "../cli/fake-io.js";
 import { flowArb, scenarioArb } from "../support/random-model.js";
 
-/** The check --rules flags of one node's pass, with the interfaces simulateFlow gives the packet. */
+/** The check --rules flags of one node's pass, with the interfaces verify and simulateFlow give the packet. */
 function passFlags(model: Model, flow: Flow, node: string): string[] {
-  const l = lookup(model);
-  const src = l.workloadAt(flow.src);
-  const dst = l.workloadAt(flow.dst);
-  const bridgeOf = (w: Workload) => model.networks.find((n) => n.name === w.network)?.bridge;
-  const from = src?.node === node ? src : undefined;
-  const to = dst?.node === node ? dst : undefined;
+  const pass = passInterfaces(model, flow, node);
   const flags = ["--from", flow.src.text, "--to", flow.dst.text, "--protocol", flow.protocol.toLowerCase()];
   if (flow.port !== undefined) flags.push("--port", String(flow.port));
-  flags.push("--in-interface", from ? (bridgeOf(from) ?? from.interface!) : UPLINK);
-  if (from && bridgeOf(from)) flags.push("--physdev-in", from.interface!);
-  flags.push("--out-interface", to ? (bridgeOf(to) ?? to.interface!) : UPLINK);
-  if (to && from && bridgeOf(to) && bridgeOf(to) === bridgeOf(from)) flags.push("--physdev-out", to.interface!);
+  flags.push("--in-interface", pass.inIface);
+  if (pass.physIn) flags.push("--physdev-in", pass.physIn);
+  flags.push("--out-interface", pass.outIface);
+  if (pass.physOut) flags.push("--physdev-out", pass.physOut);
   return flags;
 }
 
