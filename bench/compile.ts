@@ -5,7 +5,15 @@ import { renderChainRules, renderSets } from "../src/render/index.js";
 
 /** `lastOnNode` puts the last workload on a given node (to measure one workload that comes or goes). */
 export function syntheticModel(workloads: number, policies: number, nodes = 10, lastOnNode?: string, changedPolicy = false): Model {
-  const docs: unknown[] = [{ apiVersion: "moat.dev/v1", kind: "Network", metadata: { name: "pods" }, spec: { subnets: ["10.0.0.0/8"], isolation: "network" } }];
+  const docs = syntheticManifests(workloads, policies, nodes, lastOnNode, changedPolicy);
+  const built = buildModel(docs.map((doc, index) => ({ file: "bench", index, doc })));
+  if (!built.ok) throw new Error(JSON.stringify(built.issues.slice(0, 3)));
+  return built.value;
+}
+
+/** The same model as manifests (for benches that send it to a server). */
+export function syntheticManifests(workloads: number, policies: number, nodes = 10, lastOnNode?: string, changedPolicy = false): Record<string, unknown>[] {
+  const docs: Record<string, unknown>[] = [{ apiVersion: "moat.dev/v1", kind: "Network", metadata: { name: "pods" }, spec: { subnets: ["10.0.0.0/8"], isolation: "network" } }];
   const apps = Math.max(1, policies);
   for (let i = 0; i < workloads; i++) {
     docs.push({
@@ -31,9 +39,7 @@ export function syntheticModel(workloads: number, policies: number, nodes = 10, 
       },
     });
   }
-  const built = buildModel(docs.map((doc, index) => ({ file: "bench", index, doc })));
-  if (!built.ok) throw new Error(JSON.stringify(built.issues.slice(0, 3)));
-  return built.value;
+  return docs;
 }
 
 export function benchCompile(): void {

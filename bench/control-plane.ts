@@ -25,6 +25,7 @@ import { applyPlan, processRunner, runOk, type Runner } from "../src/dataplane/i
 import { cleanupLabs, createLab, labPrefix, requireKernelTools, type Lab } from "../src/lab/index.js";
 import { buildModel, formatIssue, type Model } from "../src/model/index.js";
 import { assembleModel, nodePlan } from "../src/service/index.js";
+import { syntheticManifests } from "./compile.js";
 
 const WRITES = Number(process.env.MOAT_BENCH_CP_WRITES ?? 200);
 const NODES = 10;
@@ -71,34 +72,6 @@ const markerPolicy = (port: number) => policyDoc("bench", 'app in {"client", "we
 
 function policyDoc(name: string, selector: string, from: string, port: number): Manifest {
   return { apiVersion: "moat.dev/v1", kind: "Policy", metadata: { name }, spec: { selector, ingress: [{ action: "Allow", protocol: "TCP", ports: [port], from: { selector: from } }] } };
-}
-
-/** The 10k model of bench/compile.ts's shape, as manifests for the API: 10 nodes, 1,000 policies. */
-function bigManifests(workloads: number, policies: number): Manifest[] {
-  const docs: Manifest[] = [{ ...network("10.0.0.0/8"), spec: { subnets: ["10.0.0.0/8"], isolation: "network" } }];
-  for (let i = 0; i < workloads; i++)
-    docs.push({
-      apiVersion: "moat.dev/v1",
-      kind: "Workload",
-      metadata: { name: `w${i}`, labels: { app: `app${i % policies}`, tier: i % 3 === 0 ? "front" : "back" } },
-      spec: { node: `node${i % 10}`, network: "net", ips: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`], interface: `cali${i}`.slice(0, 15) },
-    });
-  for (let p = 0; p < policies; p++)
-    docs.push({
-      apiVersion: "moat.dev/v1",
-      kind: "Policy",
-      metadata: { name: `p${p}` },
-      spec: {
-        order: p,
-        selector: `app == "app${p}"`,
-        ingress: [
-          { action: "Allow", protocol: "TCP", ports: [80, "8000:8100"], from: { selector: `app == "app${(p + 1) % policies}" && tier == "front"` } },
-          { action: "Deny", from: { cidrs: ["192.0.2.0/24"] } },
-        ],
-        egress: [{ action: "Allow", to: { selector: `app in {"app${(p + 2) % policies}", "app${(p + 3) % policies}"}` } }],
-      },
-    });
-  return docs;
 }
 
 function modelOf(docs: Manifest[]): Model {
@@ -486,7 +459,7 @@ async function throughput(server: ServerProcess, docs: Manifest[]): Promise<void
 // ---- 3. memory at 10k ----
 
 async function bigModel(prefix: string, cleanup: Cleanup): Promise<void> {
-  const docs = bigManifests(BIG_WORKLOADS, BIG_POLICIES);
+  const docs = syntheticManifests(BIG_WORKLOADS, BIG_POLICIES) as Manifest[];
   const server = await startServer(cleanup, ["--max-body", String(64 * 1024 * 1024)]);
   const idle = rss(server.pid);
   let t = now();
