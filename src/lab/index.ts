@@ -5,4 +5,4 @@ export { planLab, type LabAddress, type LabPlan, type PlannedBridge, type Planne
 export { cleanupLabs, listNamespaces } from "./netns.js";
 export { requireKernelTools, KernelToolsMissing } from "./preflight.js";
 export type { ProbeRequest } from "./probe-target.js";
-export type { LabProtocol } from "./agent.js";
+export type { LabProtocol } from "./probe-agent.js";

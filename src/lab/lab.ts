@@ -18,7 +18,7 @@
 // closes, so a crashed test process leaves only names, which cleanupLabs(prefix) removes.
 import { processRunner, runOk, type Runner } from "../dataplane/index.js";
 import { formatIssue, type Family, type Issue } from "../model/index.js";
-import { startAgent, type Agent, type LabProtocol } from "./agent.js";
+import { startProbeAgent, type ProbeAgent, type LabProtocol } from "./probe-agent.js";
 import * as cmd from "./commands.js";
 import { deleteNamespaces, listNamespaces } from "./netns.js";
 import { planLab, type LabPlan, type PlannedNode } from "./plan.js";
@@ -95,7 +95,7 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions): Promi
   const clash = (await listNamespaces()).filter((n) => n.startsWith(plan.prefix));
   if (clash.length) throw new Error(`network namespaces with prefix ${plan.prefix} exist already (${clash.join(", ")}); pick another prefix or run cleanupLabs`);
 
-  const agents = new Map<string, Agent>();
+  const agents = new Map<string, ProbeAgent>();
   let destroying: Promise<void> | undefined;
   const destroy = () => {
     destroying ??= (async () => {
@@ -113,7 +113,7 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions): Promi
   let starting: Promise<PromiseSettledResult<unknown>[]> = Promise.resolve([]);
   try {
     await runOk(processRunner(), "ip", ["-batch", "-"], { input: cmd.createNamespacesBatch(plan) });
-    starting = Promise.allSettled(plan.workloads.map(async (w) => agents.set(w.id, await startAgent(w.netns))));
+    starting = Promise.allSettled(plan.workloads.map(async (w) => agents.set(w.id, await startProbeAgent(w.netns))));
     await configure(plan);
     const failed = (await starting).find((r) => r.status === "rejected");
     if (failed) throw failed.reason;
@@ -124,7 +124,7 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions): Promi
   }
 
   const timeoutMs = options.timeoutMs ?? 400;
-  const agentOf = (id: string): Agent => {
+  const agentOf = (id: string): ProbeAgent => {
     const agent = agents.get(workloadOf(plan, id).id);
     if (!agent) throw new Error(`the lab ${plan.prefix} is destroyed`);
     return agent;

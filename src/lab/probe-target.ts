@@ -2,7 +2,7 @@
 // (by id, its first address of the family asked, IPv4 first) or to a literal address. Pure.
 import { show, type Family } from "../model/index.js";
 import { toIp } from "./addresses.js";
-import type { LabProtocol } from "./agent.js";
+import type { LabProtocol } from "./probe-agent.js";
 import type { LabPlan, PlannedWorkload } from "./plan.js";
 
 export interface ProbeRequest {

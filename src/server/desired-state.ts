@@ -6,7 +6,7 @@ import { Conflict, InvalidInput, MoatError, NotFound } from "../errors/index.js"
 import type { Model, SourcedDoc } from "../model/index.js";
 import { assembleModel, type ParsedSources } from "../service/index.js";
 import { keyText, RESOURCE_KINDS, sameKey, type Manifest, type ResourceKey, type ResourceKind, type Snapshot, type Store, type StoredResource } from "../store/index.js";
-import { toMoatDocuments } from "../dialects/index.js";
+import { toMoatDocuments } from "../importers/index.js";
 import { manifestKey } from "./resources.js";
 
 const STORED = "<stored>";

@@ -1,6 +1,6 @@
 // From documents to a validated Model: the join every surface makes (CLI files, API bodies, the agent's
 // watched resources). Kubernetes documents are translated first, then everything is validated whole.
-import { toMoatDocuments } from "../dialects/index.js";
+import { toMoatDocuments } from "../importers/index.js";
 import { InvalidInput } from "../errors/index.js";
 import { buildModel, parseDocuments, type Issue, type Model, type SourcedDoc } from "../model/index.js";
 

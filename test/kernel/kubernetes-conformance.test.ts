@@ -3,8 +3,8 @@
 // upstream's truth table. (SCTP cases are left to the pure views: Node.js has no SCTP sockets.)
 import { describe, expect, it } from "vitest";
 import { withLabInterfaces } from "../../src/lab/index.js";
-import { expectedCells, fixtureFor, loadCases, policiesOf } from "../dialects/kubernetes/conformance-cases.js";
-import { modelOf } from "../dialects/kubernetes/helpers.js";
+import { expectedCells, fixtureFor, loadCases, policiesOf } from "../importers/kubernetes/conformance-cases.js";
+import { modelOf } from "../importers/kubernetes/helpers.js";
 import { BACKENDS, enforce, withLab } from "./harness.js";
 
 const CHOSEN = ["001-default-deny-ingress.yaml", "010-podselector-and-nsselector.yaml", "017-ingress-one-named-port.yaml", "025-deny-egress-podselector.yaml", "035-egress-cidr-except.yaml", "044-udp-ports.yaml"];

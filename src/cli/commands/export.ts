@@ -1,6 +1,6 @@
 import { Argument } from "commander";
 import { stringify } from "yaml";
-import { exportKubernetes, toMoatDocuments } from "../../dialects/index.js";
+import { exportKubernetes, toMoatDocuments } from "../../importers/index.js";
 import { buildModel, formatIssue, type Issue, type SourcedDoc } from "../../model/index.js";
 import { withFiles, type RegisterCommand } from "../context.js";
 import { InvalidInput } from "../errors.js";

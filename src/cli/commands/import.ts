@@ -4,10 +4,10 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { importCloudFoundry } from "../../dialects/cloudfoundry/index.js";
-import { cniConfigFiles, importCni, type CniFile } from "../../dialects/cni/index.js";
-import { printManifests, type ImportResult } from "../../dialects/index.js";
-import { importRancher } from "../../dialects/rancher/index.js";
+import { importCloudFoundry } from "../../importers/cloudfoundry/index.js";
+import { cniConfigFiles, importCni, type CniFile } from "../../importers/cni/index.js";
+import { printManifests, type ImportResult } from "../../importers/index.js";
+import { importRancher } from "../../importers/rancher/index.js";
 import type { Issue } from "../../model/index.js";
 import type { CliContext, RegisterCommand } from "../context.js";
 import { InvalidInput, UsageError } from "../errors.js";

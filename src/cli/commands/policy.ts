@@ -1,6 +1,6 @@
 // `moat policy add|list|remove`: Cloud Foundry's add-network-policy, network-policies and
 // remove-network-policy, with their defaults and wording, on a manifest file instead of a policy
-// server. The edit is a pure function of the file's text (src/dialects/cloudfoundry); this file reads,
+// server. The edit is a pure function of the file's text (src/importers/cloudfoundry); this file reads,
 // resolves the apps, and writes the result back whole through a temporary file and a rename.
 import { rename, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
@@ -15,7 +15,7 @@ import {
   type C2cManifest,
   type C2cProtocol,
   type Edited,
-} from "../../dialects/cloudfoundry/index.js";
+} from "../../importers/cloudfoundry/index.js";
 import type { CliContext, RegisterCommand } from "../context.js";
 import { InvalidInput, UsageError } from "../errors.js";
 import type { Io } from "../io.js";

@@ -7,8 +7,8 @@ import { compile, type Plan } from "../../../src/compile/index.js";
 import { NO_NODE, type SourcedDoc } from "../../../src/model/index.js";
 import { matrix, pairAddresses } from "../../../src/policy/index.js";
 import { simulateFlow } from "../../../src/simulate/index.js";
-import { expectedCells, fixtureFor, loadCases, PODS, policiesOf, stepYaml, type Probe } from "../../dialects/kubernetes/conformance-cases.js";
-import { memoryIo, modelOf } from "../../dialects/kubernetes/helpers.js";
+import { expectedCells, fixtureFor, loadCases, PODS, policiesOf, stepYaml, type Probe } from "../../importers/kubernetes/conformance-cases.js";
+import { memoryIo, modelOf } from "../../importers/kubernetes/helpers.js";
 
 const cases = loadCases();
 const steps = cases.flatMap((c) => c.steps.map((step, i) => ({ c, step, n: i + 1 })));

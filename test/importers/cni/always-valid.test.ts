@@ -2,8 +2,8 @@
 // the --subnet flag) or prints Networks that buildModel accepts.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { importCni } from "../../../src/dialects/cni/index.js";
-import { printManifests } from "../../../src/dialects/emit.js";
+import { importCni } from "../../../src/importers/cni/index.js";
+import { printManifests } from "../../../src/importers/emit.js";
 import { buildModel, formatIssue, parseDocuments } from "../../../src/model/index.js";
 
 const subnet = fc.constantFrom("10.1.0.0/16", "10.1.2.0/24", "10.2.0.0/16", "10.3.0.0/24", "fd00:1::/64", "10.4.0.1/24", "10.5.0.0");

@@ -4,8 +4,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { cniConfigFiles, importCni, type CniFile } from "../../../src/dialects/cni/index.js";
-import { printManifests } from "../../../src/dialects/emit.js";
+import { cniConfigFiles, importCni, type CniFile } from "../../../src/importers/cni/index.js";
+import { printManifests } from "../../../src/importers/emit.js";
 import { buildModel, formatIssue, parseDocuments } from "../../../src/model/index.js";
 import { grid, modelOf } from "../rancher/helpers.js";
 

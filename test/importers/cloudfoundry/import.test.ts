@@ -2,9 +2,9 @@
 // c2c traffic is denied until a policy allows it, and then only on the policy's protocol and ports.
 //   A appA 2f978b7f...   B appB c7de6123...   D db 5e0c2a81...
 import { describe, expect, it } from "vitest";
-import { importCloudFoundry } from "../../../src/dialects/cloudfoundry/index.js";
+import { importCloudFoundry } from "../../../src/importers/cloudfoundry/index.js";
 import { buildModel, formatIssue, parseDocuments, type Issue } from "../../../src/model/index.js";
-import { printManifests, type ImportResult } from "../../../src/dialects/emit.js";
+import { printManifests, type ImportResult } from "../../../src/importers/emit.js";
 import { example, grid } from "../rancher/helpers.js";
 
 const APPS = example("cloudfoundry/apps.yaml");

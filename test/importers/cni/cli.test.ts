@@ -32,9 +32,9 @@ describe("moat import cni", () => {
     const missing = await moat("import", "cni", `${root}/nonexistent`);
     expect(missing).toMatchObject({ code: 2, out: "" });
     expect(missing.err).toContain(`${root}/nonexistent: cannot read: ENOENT`);
-    const empty = await moat("import", "cni", `${root}/examples/imports/rancher`, `${root}/src/dialects`);
+    const empty = await moat("import", "cni", `${root}/examples/imports/rancher`, `${root}/src/importers`);
     expect(empty).toMatchObject({ code: 2, out: "" });
-    expect(empty.err).toContain(`${root}/src/dialects: no CNI network configuration here (files ending .conf, .conflist or .json)`);
+    expect(empty.err).toContain(`${root}/src/importers: no CNI network configuration here (files ending .conf, .conflist or .json)`);
     expect(await moat("import", "cni", `${root}/examples/imports/cni/rkt`, "--subnet", "192.168.0.0/24")).toEqual({
       code: 2,
       out: "",

@@ -1,7 +1,7 @@
 // `moat policy add|remove|list` as pure edits of a manifest's text: the other documents keep their
 // bytes, the result still validates, and the edits mean what `cf add-network-policy` means.
 import { describe, expect, it } from "vitest";
-import { addPolicy, listPolicies, openManifest, removePolicies, resolveApp, type C2cManifest, type C2cPolicy } from "../../../src/dialects/cloudfoundry/index.js";
+import { addPolicy, listPolicies, openManifest, removePolicies, resolveApp, type C2cManifest, type C2cPolicy } from "../../../src/importers/cloudfoundry/index.js";
 import { buildModel, formatIssue, parseDocuments } from "../../../src/model/index.js";
 import { example, grid } from "../rancher/helpers.js";
 

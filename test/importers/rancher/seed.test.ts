@@ -7,7 +7,7 @@
 // The seed's label example says qa is stack_one.service_two and stack_two.service_two; the rule
 // (groupBy com.rancher.department) makes it A and D, and that is what is expected here.
 import { describe, expect, it } from "vitest";
-import { importRancher } from "../../../src/dialects/rancher/index.js";
+import { importRancher } from "../../../src/importers/rancher/index.js";
 import { decide } from "../../../src/policy/index.js";
 import { example, grid, modelOf } from "./helpers.js";
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { main } from "../../../src/cli/main.js";
-import { exportKubernetes } from "../../../src/dialects/index.js";
+import { exportKubernetes } from "../../../src/importers/index.js";
 import type { Model } from "../../../src/model/index.js";
 import { matrix } from "../../../src/policy/index.js";
 import { fixtureFor, loadCases, PROTOCOLS, policiesOf, stepYaml } from "./conformance-cases.js";

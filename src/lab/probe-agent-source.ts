@@ -11,7 +11,7 @@
 //     TCP counts as connected once the listener's line arrives (both directions work after the
 //     handshake); UDP once its own datagram comes back; ICMP (one `ping`, port ignored) on an echo reply.
 //   {"op":"seen"} -> [{"port":P,"from":"10.0.0.9"}, ...]: datagrams the UDP listeners got since the last "seen".
-export const AGENT_SOURCE = String.raw`
+export const PROBE_AGENT_SOURCE = String.raw`
 import { createInterface } from "node:readline";
 import net from "node:net";
 import dgram from "node:dgram";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { POD_NETWORK, toMoatDocuments } from "../../../src/dialects/index.js";
+import { POD_NETWORK, toMoatDocuments } from "../../../src/importers/index.js";
 import { API_VERSION, formatIssue, NO_NODE } from "../../../src/model/index.js";
 import { issuesOf, modelOf, ns, pod, sources } from "./helpers.js";
 

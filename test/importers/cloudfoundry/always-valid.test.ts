@@ -2,8 +2,8 @@
 // prints manifests that buildModel accepts.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { importCloudFoundry } from "../../../src/dialects/cloudfoundry/index.js";
-import { printManifests } from "../../../src/dialects/emit.js";
+import { importCloudFoundry } from "../../../src/importers/cloudfoundry/index.js";
+import { printManifests } from "../../../src/importers/emit.js";
 import { buildModel, formatIssue, parseDocuments } from "../../../src/model/index.js";
 
 const id = fc.constantFrom("2f978b7f-b3d2-4f50-b08f-776634a6e411", "c7de6123-d906-4c65-9717-c5d040568c76", "app_1", "not a guid", "");

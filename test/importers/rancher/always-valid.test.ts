@@ -2,8 +2,8 @@
 // prints manifests that buildModel accepts, the same bytes every time.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { printManifests } from "../../../src/dialects/emit.js";
-import { importRancher } from "../../../src/dialects/rancher/index.js";
+import { printManifests } from "../../../src/importers/emit.js";
+import { importRancher } from "../../../src/importers/rancher/index.js";
 import { buildModel, formatIssue, parseDocuments } from "../../../src/model/index.js";
 
 const selector = fc.constantFrom("team=red", "team!=blue", "zone in (eu, us)", "zone notin (eu)", "team", "team=r/b", "io.rancher.stack.name=s1", "bad key=1", "a=b,");

@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import type { ImportResult } from "../../../src/dialects/emit.js";
-import { printManifests } from "../../../src/dialects/emit.js";
+import type { ImportResult } from "../../../src/importers/emit.js";
+import { printManifests } from "../../../src/importers/emit.js";
 import { buildModel, formatIssue, parseDocuments, type Issue, type Model, type Protocol } from "../../../src/model/index.js";
 import { matrix } from "../../../src/policy/index.js";
 

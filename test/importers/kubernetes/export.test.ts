@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exportKubernetes } from "../../../src/dialects/index.js";
+import { exportKubernetes } from "../../../src/importers/index.js";
 import { API_VERSION, formatIssue, type Model } from "../../../src/model/index.js";
 import { matrix } from "../../../src/policy/index.js";
 import { modelOf, pod, sources } from "./helpers.js";

@@ -1,4 +1,4 @@
-import { toMoatDocuments } from "../../../src/dialects/index.js";
+import { toMoatDocuments } from "../../../src/importers/index.js";
 import type { Io } from "../../../src/cli/io.js";
 import { buildModel, formatIssue, type Issue, type Model, type SourcedDoc } from "../../../src/model/index.js";
 

@@ -1,8 +1,8 @@
 // Rancher rules beyond the seed: within service, from/to and between selectors (which narrow the
 // destination and so get Policies of their own), the order of rules, and Rancher's selector syntax.
 import { describe, expect, it } from "vitest";
-import { importRancher } from "../../../src/dialects/rancher/index.js";
-import { translateSelector } from "../../../src/dialects/rancher/selector.js";
+import { importRancher } from "../../../src/importers/rancher/index.js";
+import { translateSelector } from "../../../src/importers/rancher/selector.js";
 import { collection, container, grid, modelOf, network } from "./helpers.js";
 
 const run = (policy: unknown, def: unknown, containers: unknown[]) =>

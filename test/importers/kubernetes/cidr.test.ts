@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { exactCover, parseKubeCidr } from "../../../src/dialects/kubernetes/cidr.js";
+import { exactCover, parseKubeCidr } from "../../../src/importers/kubernetes/cidr.js";
 import { cidrContains, parseCidr, parseIp, type Ip } from "../../../src/model/index.js";
 
 const ip = (t: string) => (parseIp(t) as { ok: true; value: Ip }).value;

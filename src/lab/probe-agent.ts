@@ -1,12 +1,12 @@
 // The lab's side of a probe agent: spawns it inside a namespace and speaks its JSON-lines protocol.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
-import { AGENT_SOURCE } from "./agent-source.js";
+import { PROBE_AGENT_SOURCE } from "./probe-agent-source.js";
 
 export type LabProtocol = "TCP" | "UDP" | "ICMP";
-export type AgentOutcome = "connected" | "refused" | "timeout" | "error";
+export type ProbeAgentOutcome = "connected" | "refused" | "timeout" | "error";
 
-export interface AgentProbe {
+export interface ProbeAgentRequest {
   protocol: LabProtocol;
   host: string;
   port: number;
@@ -14,8 +14,8 @@ export interface AgentProbe {
   timeoutMs: number;
 }
 
-export interface AgentProbeResult {
-  outcome: AgentOutcome;
+export interface ProbeAgentResult {
+  outcome: ProbeAgentOutcome;
   detail: string;
   ms: number;
 }
@@ -25,10 +25,10 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-export interface Agent {
+export interface ProbeAgent {
   readonly netns: string;
   listen(protocol: LabProtocol, port: number, hosts: readonly string[]): Promise<void>;
-  probe(req: AgentProbe): Promise<AgentProbeResult>;
+  probe(req: ProbeAgentRequest): Promise<ProbeAgentResult>;
   /** Datagrams its UDP listeners received since the last call. */
   seen(): Promise<{ port: number; from: string }[]>;
   /** Closes stdin (the agent exits on its own), then kills it if it lingers. */
@@ -37,9 +37,9 @@ export interface Agent {
 
 const READY_TIMEOUT_MS = 15_000;
 
-export async function startAgent(netns: string): Promise<Agent> {
+export async function startProbeAgent(netns: string): Promise<ProbeAgent> {
   // The namespace as its last argument only names the agent in `ps`.
-  const child = spawn("ip", ["netns", "exec", netns, process.execPath, "--input-type=module", "-e", AGENT_SOURCE, netns], {
+  const child = spawn("ip", ["netns", "exec", netns, process.execPath, "--input-type=module", "-e", PROBE_AGENT_SOURCE, netns], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   const pending = new Map<number, Pending>();
@@ -90,12 +90,12 @@ export async function startAgent(netns: string): Promise<Agent> {
     });
   };
 
-  const agent: Agent = {
+  const agent: ProbeAgent = {
     netns,
     listen: async (protocol, port, hosts) => {
       await request({ op: "listen", protocol, port, hosts });
     },
-    probe: async (req) => (await request({ op: "probe", ...req })) as AgentProbeResult,
+    probe: async (req) => (await request({ op: "probe", ...req })) as ProbeAgentResult,
     seen: async () => (await request({ op: "seen" })) as { port: number; from: string }[],
     stop: async (graceMs = 1000) => {
       if (child.exitCode === null && child.signalCode === null) {

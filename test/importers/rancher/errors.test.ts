@@ -1,7 +1,7 @@
 // Bad Rancher input: every problem is reported with its file, the path to the field and the value,
 // all of them at once, and nothing is imported.
 import { describe, expect, it } from "vitest";
-import { importRancher } from "../../../src/dialects/rancher/index.js";
+import { importRancher } from "../../../src/importers/rancher/index.js";
 import { formatIssue } from "../../../src/model/index.js";
 import { collection, container, issuesOf, modelOf, network } from "./helpers.js";
 
