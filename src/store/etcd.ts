@@ -6,6 +6,7 @@
 //   resources/KIND/NS/NAME   {object, revision, created: [revision, seq]}
 //   events/0000000000000042  the events of revision 42, as one JSON array
 //   nodes/NODE               the node's last report
+//   ipam/KEY                 moat-cni's address blocks; a record's version is its etcd mod revision
 // A commit is one etcd transaction that compares meta/revision with the revision its caller validated
 // against, so two servers writing at once never interleave half of each: one wins, the other gets
 // Conflict. moat keeps its own revision and event log (rather than etcd's revision and watch history)
@@ -44,6 +45,7 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<Store> {
     resources: `${prefix}resources/`,
     events: `${prefix}events/`,
     nodes: `${prefix}nodes/`,
+    ipam: `${prefix}ipam/`,
   };
   const timeoutMs = opts.timeoutMs ?? 5000;
   const client = new Etcd3({
@@ -158,6 +160,24 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<Store> {
       guarded("read", async () => {
         const r = await client.getAll().prefix(k.nodes).sort("Key", "Ascend").exec();
         return r.kvs.map((kv) => JSON.parse(kv.value.toString()) as NodeStatus);
+      }),
+
+    ipamList: () =>
+      guarded("read", async () => {
+        const r = await client.getAll().prefix(k.ipam).sort("Key", "Ascend").exec();
+        return r.kvs.map((kv) => ({ key: kv.key.toString().slice(k.ipam.length), version: Number(kv.mod_revision), value: JSON.parse(kv.value.toString()) as Record<string, unknown> }));
+      }),
+
+    // etcd's mod revision of a key is 0 while it does not exist and never repeats: the version needs no counter.
+    ipamCommit: (writes) =>
+      guarded("write", async () => {
+        if (!writes.length) return;
+        const [first, ...rest] = writes;
+        let txn = client.if(`${k.ipam}${first!.key}`, "Mod", "==", first!.expectedVersion);
+        for (const w of rest) txn = txn.and(`${k.ipam}${w.key}`, "Mod", "==", w.expectedVersion);
+        const ops = writes.map((w) => (w.value === null ? client.delete().key(`${k.ipam}${w.key}`) : client.put(`${k.ipam}${w.key}`).value(JSON.stringify(w.value))));
+        const result = await txn.then(...ops).commit();
+        if (!result.succeeded) throw new Conflict(`ipam records ${writes.map((w) => w.key).join(", ")} changed; read again and retry`);
       }),
 
     close: async () => {

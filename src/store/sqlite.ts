@@ -4,7 +4,7 @@
 // revisions is compacted after each commit, and a watch from before it is Gone.
 import Database from "better-sqlite3";
 import { Conflict, MoatError } from "../errors/index.js";
-import type { CommitResult, Manifest, NodeStatus, ResourceKey, ResourceKind, Snapshot, Store, StoreEvent, StoredResource } from "./types.js";
+import type { CommitResult, IpamWrite, Manifest, NodeStatus, ResourceKey, ResourceKind, Snapshot, Store, StoreEvent, StoredResource } from "./types.js";
 
 export interface SqliteStoreOptions {
   /** Revisions of history kept for watchers that resume (default 10,000). */
@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS events (revision INTEGER NOT NULL, seq INTEGER NOT NU
   kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (revision, seq));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS nodes (node TEXT PRIMARY KEY, body TEXT NOT NULL);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('revision', 0), ('compacted', 0);
+CREATE TABLE IF NOT EXISTS ipam (key TEXT PRIMARY KEY, version INTEGER NOT NULL, body TEXT NOT NULL);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('revision', 0), ('compacted', 0), ('ipamVersion', 0);
 `;
 
 interface ResourceRow {
@@ -59,6 +60,10 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     forget: db.prepare("DELETE FROM events WHERE revision <= ?"),
     putNode: db.prepare("INSERT INTO nodes (node, body) VALUES (?, ?) ON CONFLICT (node) DO UPDATE SET body = excluded.body"),
     nodes: db.prepare<[], { body: string }>("SELECT body FROM nodes ORDER BY node"),
+    ipamAll: db.prepare<[], { key: string; version: number; body: string }>("SELECT key, version, body FROM ipam ORDER BY key"),
+    ipamVersion: db.prepare<[string], { version: number }>("SELECT version FROM ipam WHERE key = ?"),
+    ipamPut: db.prepare("INSERT INTO ipam (key, version, body) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET version = excluded.version, body = excluded.body"),
+    ipamDel: db.prepare("DELETE FROM ipam WHERE key = ?"),
   };
   const meta = (key: string) => q.meta.get(key)!.value;
 
@@ -93,6 +98,20 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     return { revision, events };
   });
 
+  // Versions come from one counter, so a key deleted and created again never shows an old version.
+  const ipamTx = db.transaction((writes: IpamWrite[]) => {
+    for (const w of writes) {
+      const current = q.ipamVersion.get(w.key)?.version ?? 0;
+      if (current !== w.expectedVersion) throw new Conflict(`ipam record ${w.key} changed (version ${current}, expected ${w.expectedVersion}); read again and retry`);
+    }
+    let version = meta("ipamVersion");
+    for (const w of writes) {
+      if (w.value === null) q.ipamDel.run(w.key);
+      else q.ipamPut.run(w.key, ++version, JSON.stringify(w.value));
+    }
+    q.setMeta.run(version, "ipamVersion");
+  });
+
   const toStored = (r: ResourceRow): StoredResource => ({ key: { kind: r.kind, namespace: r.namespace, name: r.name }, revision: r.revision, object: JSON.parse(r.body) as Manifest });
 
   return {
@@ -116,6 +135,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     compact: async (revision) => void db.transaction(() => compactTo(Math.min(revision, meta("revision"))))(),
     putNodeStatus: async (status: NodeStatus) => void q.putNode.run(status.node, JSON.stringify(status)),
     listNodeStatus: async () => q.nodes.all().map((r) => JSON.parse(r.body) as NodeStatus),
+    ipamList: async () => q.ipamAll.all().map((r) => ({ key: r.key, version: r.version, value: JSON.parse(r.body) as Record<string, unknown> })),
+    ipamCommit: async (writes) => void ipamTx(writes),
     close: async () => {
       listeners.clear();
       db.close();

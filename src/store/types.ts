@@ -53,6 +53,26 @@ export interface NodeStatus {
   backend?: string;
 }
 
+/**
+ * One IPAM record (moat-cni's address blocks: src/ipam). Outside the desired state: no revision of the
+ * store, no event, no watch, so an address handed out wakes no agent; only the Workload that uses it does.
+ * Each record has a version of its own, so allocations in different blocks never contend.
+ */
+export interface IpamRecord {
+  key: string;
+  /** Changes on every write of this key and never repeats, even after a delete. */
+  version: number;
+  value: Record<string, unknown>;
+}
+
+export interface IpamWrite {
+  key: string;
+  /** The version the caller read; 0 when the key must not exist yet. */
+  expectedVersion: number;
+  /** null deletes the record. */
+  value: Record<string, unknown> | null;
+}
+
 export interface Store {
   snapshot(): Promise<Snapshot>;
   /** The current revision alone: cheap, so readers can tell whether what they hold is still current. */
@@ -71,6 +91,9 @@ export interface Store {
   compact(revision: number): Promise<void>;
   putNodeStatus(status: NodeStatus): Promise<void>;
   listNodeStatus(): Promise<NodeStatus[]>;
+  ipamList(): Promise<IpamRecord[]>;
+  /** All or nothing; throws Conflict when any record's version is no longer its expectedVersion. */
+  ipamCommit(writes: IpamWrite[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -17,6 +17,8 @@ const broken = (fail: () => never): Store =>
     compact: async () => {},
     putNodeStatus: async () => fail(),
     listNodeStatus: async () => fail(),
+    ipamList: async () => fail(),
+    ipamCommit: async () => fail(),
     close: async () => {},
   }) as Store;
 

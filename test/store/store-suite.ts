@@ -102,5 +102,28 @@ export function storeSuite(name: string, open: () => Promise<{ store: Store; reo
         await s.putNodeStatus({ node: "n1", revision: 2, planHash: "a2", error: null, reportedAt: "t2" });
         expect((await s.listNodeStatus()).map((n) => [n.node, n.revision, n.error])).toEqual([["n1", 2, null], ["n2", 3, null]]);
       }));
+    it("keeps IPAM records apart from the desired state: versioned each on its own, all or nothing, one winner of a race", () =>
+      withStore(async (s) => {
+        await s.ipamCommit([{ key: "block/a", expectedVersion: 0, value: { n: 1 } }, { key: "block/b", expectedVersion: 0, value: { n: 2 } }]);
+        expect(await s.revision()).toBe(0);
+        const [a, b] = await s.ipamList();
+        expect([a!.key, a!.value, b!.key, b!.value]).toEqual(["block/a", { n: 1 }, "block/b", { n: 2 }]);
+        // A stale version of one record refuses the whole write.
+        await expect(s.ipamCommit([{ key: "block/a", expectedVersion: a!.version, value: { n: 3 } }, { key: "block/b", expectedVersion: 0, value: { n: 4 } }])).rejects.toBeInstanceOf(Conflict);
+        expect((await s.ipamList()).map((r) => r.value)).toEqual([{ n: 1 }, { n: 2 }]);
+        // Writers of different records do not contend; writers of one record: exactly one wins.
+        const race = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => s.ipamCommit([{ key: "block/a", expectedVersion: a!.version, value: { n: 10 + i } }])));
+        expect(race.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        expect(race.filter((r) => r.status === "rejected" && r.reason instanceof Conflict)).toHaveLength(5);
+        await s.ipamCommit([{ key: "block/b", expectedVersion: b!.version, value: { n: 5 } }]);
+        // Deleted and created again, a key never shows a version it had before.
+        const b2 = (await s.ipamList()).find((r) => r.key === "block/b")!;
+        await s.ipamCommit([{ key: "block/b", expectedVersion: b2.version, value: null }]);
+        await s.ipamCommit([{ key: "block/b", expectedVersion: 0, value: { n: 6 } }]);
+        const b3 = (await s.ipamList()).find((r) => r.key === "block/b")!;
+        expect([b3.value, b3.version > b2.version, b2.version > b!.version]).toEqual([{ n: 6 }, true, true]);
+        await expect(s.ipamCommit([{ key: "block/b", expectedVersion: b2.version, value: null }])).rejects.toBeInstanceOf(Conflict);
+        expect((await s.snapshot()).revision).toBe(0);
+      }));
   });
 }
