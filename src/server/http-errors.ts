@@ -2,6 +2,7 @@
 // Nothing else in the server picks a status for a failure; nothing sends a stack trace.
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { InvalidInput, MoatError, type ErrorKind } from "../errors/index.js";
+import type { LocatedIssue } from "./issue-lines.js";
 
 export const STATUS_FOR: Record<ErrorKind, number> = {
   invalid: 422,
@@ -18,7 +19,7 @@ export const STATUS_FOR: Record<ErrorKind, number> = {
 };
 
 export function sendError(e: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (e instanceof InvalidInput) return reply.code(422).send({ error: "invalid resources", issues: e.issues.map(({ code, path, message, file, document, resource }) => ({ code, path, message, ...(file !== undefined ? { file } : {}), ...(document !== undefined ? { document } : {}), ...(resource ? { resource } : {}) })) });
+  if (e instanceof InvalidInput) return reply.code(422).send({ error: "invalid resources", issues: (e.issues as LocatedIssue[]).map(({ code, path, message, file, document, line, resource }) => ({ code, path, message, ...(file !== undefined ? { file } : {}), ...(document !== undefined ? { document } : {}), ...(line !== undefined ? { line } : {}), ...(resource ? { resource } : {}) })) });
   if (e instanceof MoatError) return reply.code(STATUS_FOR[e.kind]).send({ error: e.message });
   // Fastify's own: body too large, unsupported content type, a malformed URL.
   const fe = e as FastifyError;

@@ -36,7 +36,7 @@ export function openApiDocument(): object {
           [410, "the watch revision is older than the history kept; list again"],
           [413, "body larger than --max-body"],
           [415, "body is neither JSON nor YAML"],
-          [422, "invalid resources: every issue, nothing stored"],
+          [422, "invalid resources: every issue (code, path, message, file, document, and for an apply body the line), nothing stored"],
         ].map(([code, description]) => [`E${code}`, { description, content: { "application/json": { schema: ref("Error") } } }]),
       ),
     },
@@ -46,6 +46,7 @@ export function openApiDocument(): object {
       "/metrics": { get: { summary: "Prometheus text format", security: secured, responses: { 200: { description: "metrics", content: { "text/plain": { schema: { type: "string" } } } }, ...errors(401, 403) } } },
       "/v1/apply": { post: { summary: "store manifests (moat's, or Kubernetes Namespace/Pod/NetworkPolicy) as one transaction", security: secured, requestBody: body({ type: "array", items: anyManifest }), responses: { 200: ok("revision, created, updated, unchanged"), ...errors(400, 401, 403, 409, 413, 415, 422) } } },
       "/v1/delete": { post: { summary: "delete the resources the manifests name, as one transaction", security: secured, requestBody: body({ type: "array", items: anyManifest }), responses: { 200: ok("revision and what was deleted"), ...errors(400, 401, 403, 409, 415, 422) } } },
+      "/v1/whoami": { get: { summary: "the token's name and role (admin, viewer or agent) and an agent's node", security: secured, responses: { 200: ok("name, role, node"), ...errors(401) } } },
       "/v1/resources": { get: { summary: "every resource of every kind, at one revision (what an agent lists before it watches)", security: secured, responses: { 200: ok("revision and items"), ...errors(401, 403) } } },
       "/v1/{kind}": { get: { summary: "list resources of a kind", security: secured, parameters: [kindParam, nsParam], responses: { 200: ok("revision and items"), ...errors(401, 403, 404) } } },
       "/v1/{kind}/{name}": {
