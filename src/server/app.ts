@@ -142,7 +142,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     const node = (req.params as { node: string }).node;
     requireNodeAccess(req, node);
     const body = objectOf(text(req.body), req.headers["content-type"], nodeStatusSchema);
-    await opts.store.putNodeStatus({ node, revision: body.revision, planHash: body.planHash, error: body.error, reportedAt: new Date().toISOString(), ...(body.backend ? { backend: body.backend } : {}) });
+    await opts.store.putNodeStatus({ node, revision: body.revision, planHash: body.planHash, error: body.error, reportedAt: new Date().toISOString(), ...(body.backend ? { backend: body.backend } : {}), ...(body.underlay ? { underlay: body.underlay } : {}) });
     return { ok: true };
   });
 
