@@ -12,3 +12,4 @@ export { parseNftTable } from "./nftables/read.js";
 export { revokeDenied, deniedByPlan, parseConntrack } from "./revoke.js";
 export { DataplaneUnavailable, debianPackage } from "./tools.js";
 export { processRunner, runOk, CommandFailed, type Runner, type RunResult } from "./runner.js";
+export { applyOverlay, removeOverlay, type OverlayReport } from "./overlay.js";
