@@ -26,6 +26,7 @@ export const nodeStatusSchema = z.strictObject({
   planHash: z.string().max(64),
   error: z.string().max(4096).nullable().default(null),
   backend: z.string().max(32).optional(),
+  underlay: z.ipv4().optional().describe("the node's underlay IPv4 address, when its agent keeps a VXLAN overlay"),
 });
 
 /** A JSON syntax error as line and column (the YAML parser would take some JSON typos as YAML). */

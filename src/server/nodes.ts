@@ -17,6 +17,8 @@ export interface NodeRow {
   reportedAt: string | null;
   error: string | null;
   backend?: string;
+  /** Where the node's VXLAN packets come from and go to, when its agent keeps an overlay. */
+  underlay?: string;
 }
 
 /** Each node's expected Plan hash, computed once per model (a model is built once per revision). */
@@ -48,5 +50,6 @@ function row(node: string, s: NodeStatus | undefined, expected: string, revision
     reportedAt: s?.reportedAt ?? null,
     error: s?.error ?? null,
     ...(s?.backend ? { backend: s.backend } : {}),
+    ...(s?.underlay ? { underlay: s.underlay } : {}),
   };
 }

@@ -51,6 +51,8 @@ export interface NodeStatus {
   /** ISO time of the report, set by the server. */
   reportedAt: string;
   backend?: string;
+  /** The node's underlay IPv4 address, when its agent keeps a VXLAN overlay (peers send to it). */
+  underlay?: string;
 }
 
 /**
