@@ -3,13 +3,14 @@
 // in logs. buildServer only builds; listen.ts binds it to an address.
 import { randomUUID } from "node:crypto";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from "fastify";
-import { BadRequest, MoatError, NotFound } from "../errors/index.js";
+import { BadRequest, InvalidInput, MoatError, NotFound } from "../errors/index.js";
 import { checkAnswer, matrixAnswer, nodePlan } from "../service/index.js";
 import type { Store } from "../store/index.js";
 import { ADMIN, authenticate, READERS, requireNodeAccess } from "./auth.js";
-import { checkRequestSchema, manifestsOf, matrixRequestSchema, nodeStatusSchema, objectOf } from "./bodies.js";
+import { BODY_NAME, checkRequestSchema, manifestsOf, matrixRequestSchema, nodeStatusSchema, objectOf } from "./bodies.js";
 import { DesiredState } from "./desired-state.js";
 import { sendError } from "./http-errors.js";
+import { withLines } from "./issue-lines.js";
 import { serverMetrics } from "./metrics.js";
 import { nodeRows } from "./nodes.js";
 import { openApiDocument } from "./openapi.js";
@@ -17,6 +18,8 @@ import { byKind, keyOf, kindOfPlural, manifestKey, present } from "./resources.j
 import type { TokenTable } from "./tokens.js";
 import { registerWatch } from "./watch.js";
 import { registerUi } from "./ui.js";
+import { registerIpam } from "./ipam.js";
+import { registerNodeWorkloads } from "./node-workloads.js";
 
 export interface ServerOptions {
   store: Store;
@@ -76,13 +79,21 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.get("/healthz", async () => ({ ok: true, revision: await opts.store.revision() }));
   app.get("/openapi.json", async () => openApiDocument());
+  // Who the token is (as `kubectl auth whoami`): a client shows only what the role may do.
+  app.get("/v1/whoami", { config: { roles: READERS } }, async (req) => {
+    const { name, role, node } = req.principal!;
+    return { name, role, ...(node ? { node } : {}) };
+  });
   app.get("/metrics", { config: { roles: READERS } }, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   app.post("/v1/apply", { config: { roles: ADMIN } }, async (req) => {
-    const body = manifestsOf(text(req.body) ?? "", req.headers["content-type"]);
+    const raw = text(req.body) ?? "";
+    const body = manifestsOf(raw, req.headers["content-type"]);
     // As kubectl: an empty body is a mistake (a wrong file, a failed pipe), not a request to do nothing.
     if (!body.docs.length) throw new BadRequest("no objects passed to apply");
-    return state.apply(body);
+    return state.apply(body).catch((e: unknown) => {
+      throw e instanceof InvalidInput ? new InvalidInput(withLines(e.issues, raw, BODY_NAME)) : e;
+    });
   });
   app.post("/v1/delete", { config: { roles: ADMIN } }, async (req) => {
     const docs = manifestsOf(text(req.body) ?? "", req.headers["content-type"]).docs;
@@ -137,6 +148,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   registerWatch(app, opts.store, metrics.watchers, opts.bookmarkMs ?? 5000);
   registerUi(app);
+  registerIpam(app, state);
+  registerNodeWorkloads(app, state);
   return app;
 }
 
