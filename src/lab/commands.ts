@@ -63,7 +63,8 @@ export function fabricPortsBatch(plan: LabPlan): string {
   return lines(plan.nodes.flatMap((n) => [`link set ${n.fabricPort} master ${FABRIC_BRIDGE}`, `link set ${n.fabricPort} up`]));
 }
 
-export function nodeBatch(plan: LabPlan, node: PlannedNode): string {
+/** A node's own interfaces and routes; with `workloads: false` without its workloads' host ends (see hostEndBatch). */
+export function nodeBatch(plan: LabPlan, node: PlannedNode, opts: { workloads?: boolean } = {}): string {
   const out = [
     "link set lo up",
     `link add ${FABRIC_INTERFACE} type veth peer name ${node.fabricPort} netns ${plan.fabricNetns}`,
@@ -76,10 +77,15 @@ export function nodeBatch(plan: LabPlan, node: PlannedNode): string {
     out.push(`link add name ${b.name} address ${b.mac} type bridge mcast_snooping 0`, `link set ${b.name} up`);
     for (const a of b.addresses) out.push(addr(a, b.name));
   }
-  for (const w of plan.workloads.filter((w) => w.node === node.name)) out.push(...hostEnd(w));
+  if (opts.workloads !== false) for (const w of plan.workloads.filter((w) => w.node === node.name)) out.push(...hostEnd(w));
   for (const r of node.remoteRoutes) out.push(`route add ${r.dst} via ${r.via} dev ${FABRIC_INTERFACE}`);
   for (const b of node.bridges) for (const ip of b.proxyNdp) out.push(`neigh add proxy ${ip} dev ${b.name}`);
   return lines(out);
+}
+
+/** One workload's veth, created from its node's namespace: what attaching it to the node means. */
+export function hostEndBatch(w: PlannedWorkload): string {
+  return lines(hostEnd(w));
 }
 
 function hostEnd(w: PlannedWorkload): string[] {

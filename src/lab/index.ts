@@ -6,3 +6,9 @@ export { cleanupLabs, listNamespaces } from "./netns.js";
 export { requireKernelTools, KernelToolsMissing } from "./preflight.js";
 export type { ProbeRequest } from "./probe-target.js";
 export type { LabProtocol } from "./probe-agent.js";
+// `moat lab up | probe | down` and `moat demo`: labs that outlive the command, with a server and agents.
+export { labUp, labPorts, type LabUp, type LabUpOptions } from "./up.js";
+export { labProbe, readyLab, type LabProbe, type LabProbeAnswer } from "./lab-probe.js";
+export { labDown, type DownReport } from "./down.js";
+export { DEFAULT_LAB_NAME, labDir, labNamespacePrefix, readState, requireLabName, type LabState } from "./lab-dir.js";
+export { labClient, waitForAgents } from "./control-plane.js";

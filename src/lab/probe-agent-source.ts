@@ -11,6 +11,10 @@
 //     TCP counts as connected once the listener's line arrives (both directions work after the
 //     handshake); UDP once its own datagram comes back; ICMP (one `ping`, port ignored) on an echo reply.
 //   {"op":"seen"} -> [{"port":P,"from":"10.0.0.9"}, ...]: datagrams the UDP listeners got since the last "seen".
+//
+// Serve mode (`--serve '[{"protocol":"TCP","port":80,"hosts":[...]}, ...]'` after the namespace): the
+// listener of a lab that outlives the command that built it (`moat lab up`). It listens on each, prints
+// {"ready":true,"pid":N} and stays until killed; its stdin is not read.
 export const PROBE_AGENT_SOURCE = String.raw`
 import { createInterface } from "node:readline";
 import net from "node:net";
@@ -149,20 +153,37 @@ async function handle(req) {
   throw new Error("unknown op " + JSON.stringify(req.op));
 }
 
-const lines = createInterface({ input: process.stdin });
-lines.on("line", (line) => {
-  let req;
-  try {
-    req = JSON.parse(line);
-  } catch {
-    send({ id: null, ok: false, error: "not JSON: " + line.slice(0, 200) });
-    return;
-  }
-  handle(req).then(
-    (result) => send({ id: req.id, ok: true, result }),
-    (err) => send({ id: req.id, ok: false, error: (err && (err.code ? err.code + " " : "") + err.message) || String(err) }),
+const serveAt = process.argv.indexOf("--serve");
+if (serveAt >= 0) {
+  (async () => {
+    for (const spec of JSON.parse(process.argv[serveAt + 1])) await listen(spec);
+  })().then(
+    () => send({ ready: true, pid: process.pid }),
+    (err) => {
+      process.stderr.write("cannot listen: " + ((err && (err.code ? err.code + " " : "") + err.message) || String(err)) + "\n");
+      process.exit(1);
+    },
   );
-});
-lines.on("close", () => process.exit(0));
-send({ ready: true, pid: process.pid });
+} else {
+  serveRequests();
+}
+
+function serveRequests() {
+  const lines = createInterface({ input: process.stdin });
+  lines.on("line", (line) => {
+    let req;
+    try {
+      req = JSON.parse(line);
+    } catch {
+      send({ id: null, ok: false, error: "not JSON: " + line.slice(0, 200) });
+      return;
+    }
+    handle(req).then(
+      (result) => send({ id: req.id, ok: true, result }),
+      (err) => send({ id: req.id, ok: false, error: (err && (err.code ? err.code + " " : "") + err.message) || String(err) }),
+    );
+  });
+  lines.on("close", () => process.exit(0));
+  send({ ready: true, pid: process.pid });
+}
 `;

@@ -1,0 +1,56 @@
+// The hosts of a `moat lab up`: namespaces for the fabric and the nodes, then each workload attached to
+// its node on its own, as a container runtime would (attachWorkload is the one place that does it, so
+// it can become a `moat-cni` ADD), then a listener in each workload that outlives the command.
+import { processRunner, runOk } from "../dataplane/index.js";
+import * as cmd from "./commands.js";
+import { spawnDetached, waitForLog, type Detached } from "./detached.js";
+import type { LabPlan, PlannedWorkload } from "./plan.js";
+import { PROBE_AGENT_SOURCE } from "./probe-agent-source.js";
+import type { LabProtocol } from "./probe-agent.js";
+
+const batch = (ns: string, input: string) => runOk(processRunner(ns), "ip", ["-batch", "-"], { input });
+const sysctl = async (ns: string, settings: string[]) => {
+  if (settings.length) await runOk(processRunner(ns), "sysctl", ["-q", "-w", ...settings]);
+};
+
+/** Every namespace (workloads' too: a runtime makes the container's before it calls CNI), fabric and nodes wired. */
+export async function buildHosts(plan: LabPlan): Promise<void> {
+  await runOk(processRunner(), "ip", ["-batch", "-"], { input: cmd.createNamespacesBatch(plan) });
+  await Promise.all([
+    sysctl(plan.fabricNetns, cmd.fabricSysctls()).then(() => batch(plan.fabricNetns, cmd.fabricBatch())),
+    ...plan.nodes.map((n) => sysctl(n.netns, cmd.nodeSysctls(n))),
+    // Before the workload's interface exists, so that it inherits them.
+    ...plan.workloads.map((w) => sysctl(w.netns, cmd.workloadSysctls())),
+  ]);
+  await Promise.all(
+    plan.nodes.map(async (n) => {
+      await batch(n.netns, cmd.nodeBatch(plan, n, { workloads: false }));
+      await sysctl(n.netns, cmd.bridgeSysctls(n));
+    }),
+  );
+  await batch(plan.fabricNetns, cmd.fabricPortsBatch(plan));
+}
+
+/**
+ * Attaches one workload to its node: the veth (host end named by the workload's interface), its
+ * addresses and routes. Today the lab's own `ip` commands; with `moat-cni`, an ADD in its place.
+ */
+export async function attachWorkload(plan: LabPlan, w: PlannedWorkload): Promise<void> {
+  const node = plan.nodes.find((n) => n.name === w.node)!;
+  await batch(node.netns, cmd.hostEndBatch(w));
+  await batch(w.netns, cmd.workloadBatch(w));
+}
+
+export interface ListenPort {
+  port: number;
+  protocol: LabProtocol;
+}
+
+/** A listener in the workload's namespace on its addresses and every port given; it stays until killed. */
+export async function startListener(w: PlannedWorkload, ports: readonly ListenPort[], log: string, signal?: AbortSignal): Promise<Detached> {
+  const hosts = w.ips.map((ip) => ip.text);
+  const specs = ports.filter((p) => p.protocol !== "ICMP").map((p) => ({ protocol: p.protocol, port: p.port, hosts }));
+  const proc = spawnDetached("ip", ["netns", "exec", w.netns, process.execPath, "--input-type=module", "-e", PROBE_AGENT_SOURCE, w.netns, "--serve", JSON.stringify(specs)], { log });
+  await waitForLog(`the listener of ${w.id}`, proc, log, /"ready":true/, { timeoutMs: 20_000, ...(signal ? { signal } : {}) });
+  return proc;
+}
