@@ -4,9 +4,11 @@ import { registerAgent } from "./agent.js";
 import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
 import { registerDataplane } from "./dataplane.js";
+import { registerDemo } from "./demo.js";
 import { registerExplain } from "./explain.js";
 import { registerExport } from "./export.js";
 import { registerImport } from "./import.js";
+import { registerLab } from "./lab.js";
 import { registerLint } from "./lint.js";
 import { registerMatrix } from "./matrix.js";
 import { registerPolicy } from "./policy.js";
@@ -30,4 +32,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerResources,
   registerServer,
   registerAgent,
+  registerLab,
+  registerDemo,
 ];
