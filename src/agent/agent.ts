@@ -17,6 +17,7 @@ import { assembleModel, nodePlan, withoutResourceVersion } from "../service/inde
 import { backoffMs, sleep } from "./backoff.js";
 import { loadLastPlan, saveLastPlan, type LastPlan } from "./last-plan.js";
 import type { AgentMetrics } from "./metrics.js";
+import { OverlayKeeper, type OverlayOptions } from "./overlay.js";
 
 export interface AgentOptions {
   client: Client;
@@ -30,6 +31,8 @@ export interface AgentOptions {
   /** How often the kernel is checked for outside changes, in ms (default 500). */
   checkMs?: number;
   backend?: BackendChoice;
+  /** Keep a VXLAN overlay to the other nodes (absent: the network routes workload addresses already). */
+  overlay?: OverlayOptions;
 }
 
 type Manifest = Record<string, unknown>;
@@ -51,8 +54,11 @@ export class NodeAgent {
   private reconcileScheduled = false;
   private reported = { revision: -1, hash: "", error: null as string | null, at: 0 };
   private loops: Promise<void>[] = [];
+  private readonly overlay?: OverlayKeeper;
 
-  constructor(private readonly opts: AgentOptions) {}
+  constructor(private readonly opts: AgentOptions) {
+    if (opts.overlay) this.overlay = new OverlayKeeper({ ...opts.overlay, node: opts.node, runner: opts.runner, client: opts.client, log: opts.log });
+  }
 
   get backendOpts() {
     return this.opts.backend ? { backend: this.opts.backend } : {};
@@ -65,7 +71,7 @@ export class NodeAgent {
       this.opts.log.info({ revision: last.revision, hash: last.hash }, "enforcing the last applied plan from disk before contacting the server");
       await this.serialised(() => this.put(last.plan, last.revision, last.hash, "start"));
     }
-    this.loops = [this.followLoop(), this.guardLoop(), this.heartbeatLoop()];
+    this.loops = [this.followLoop(), this.guardLoop(), this.heartbeatLoop(), ...(this.overlay ? [this.overlayLoop()] : [])];
   }
 
   /** Stops following; the rules stay in the kernel. */
@@ -76,7 +82,7 @@ export class NodeAgent {
   }
 
   get status() {
-    return { revision: this.applied?.revision ?? 0, planHash: this.applied?.hash ?? "", error: this.lastError };
+    return { revision: this.applied?.revision ?? 0, planHash: this.applied?.hash ?? "", error: this.lastError ?? this.overlay?.lastError ?? null };
   }
 
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
@@ -113,18 +119,20 @@ export class NodeAgent {
       let compiled: { plan: Plan; hash: string };
       try {
         const docs = [...this.resources.values()].map((doc, index) => ({ file: "<server>", index, doc }));
-        compiled = nodePlan(assembleModel({ docs, issues: [] }), this.opts.node);
+        const model = assembleModel({ docs, issues: [] });
+        compiled = nodePlan(model, this.opts.node);
+        this.overlay?.setModel(model);
       } catch (e) {
         this.lastError = `the server's resources do not build a model: ${(e as Error).message.split("\n")[0]}`;
         this.opts.log.error({ revision, err: this.lastError }, "cannot compile; the rules in force stay");
         return;
       }
+      // Rules first, routes after: a route to a new remote workload is there only once the rules know it.
       if (this.applied?.hash === compiled.hash) {
         this.applied = { ...this.applied, revision };
         this.opts.metrics.revision.set(revision);
-        return;
-      }
-      await this.put(compiled.plan, revision, compiled.hash, "change");
+      } else await this.put(compiled.plan, revision, compiled.hash, "change");
+      await this.overlay?.sync();
     }).then(() => this.report());
   }
 
@@ -205,6 +213,7 @@ export class NodeAgent {
         } catch (e) {
           drift = [`cannot read the kernel: ${(e as Error).message}`];
         }
+        if (full) await this.overlay?.sync(true);
         if (!drift.length && !full) return;
         const started = Date.now();
         const report = await this.put(applied.plan, applied.revision, applied.hash, drift.length ? "restore" : "resync");
@@ -214,6 +223,19 @@ export class NodeAgent {
         }
       });
       void this.report();
+    }
+  }
+
+  /** Follows the other nodes' underlay addresses (node reports are not in the watch stream). */
+  private async overlayLoop(): Promise<void> {
+    const overlay = this.overlay!;
+    while (!this.stop.signal.aborted) {
+      try {
+        if (await overlay.refreshPeers()) await this.serialised(() => overlay.sync());
+      } catch (e) {
+        this.opts.log.debug({ err: (e as Error).message }, "cannot read the nodes' underlay addresses; will retry");
+      }
+      await sleep(this.opts.overlay!.peersMs ?? 2000, this.stop.signal);
     }
   }
 
@@ -227,11 +249,11 @@ export class NodeAgent {
   /** Tells the server what this node enforces, when that changed (or as a heartbeat). */
   private async report(force = false): Promise<void> {
     const s = this.status;
-    if (!this.applied && !s.error) return;
+    if (!this.applied && !s.error && !this.overlay) return;
     const same = s.revision === this.reported.revision && s.planHash === this.reported.hash && s.error === this.reported.error;
     if (same && !force) return;
     try {
-      await api.reportStatus(this.opts.client, this.opts.node, { revision: s.revision, planHash: s.planHash, error: s.error });
+      await api.reportStatus(this.opts.client, this.opts.node, { revision: s.revision, planHash: s.planHash, error: s.error, ...(this.overlay ? { underlay: this.overlay.underlay } : {}) });
       this.reported = { revision: s.revision, hash: s.planHash, error: s.error, at: Date.now() };
     } catch (e) {
       this.opts.log.debug({ err: (e as Error).message }, "status report failed; will retry");
