@@ -1,0 +1,45 @@
+// ADD: address, veth, Workload, then wait until this node's agent enforces it; only then the result, so
+// the container's first packet is judged. Anything that fails undoes what was done, newest first.
+import type { Runner } from "../dataplane/index.js";
+import { CniError, CNI_CODES } from "./errors.js";
+import { lease, unlease, type Attachment } from "./ipam.js";
+import type { CniResult } from "./result.js";
+import { moat, waitEnforced } from "./server.js";
+import { containerMac, createVeth, deleteVeth, ensureBridge, GATEWAY, HOST_MAC, hostVethName } from "./veth.js";
+import { workloadId, workloadManifest } from "./workload.js";
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export async function add(a: Attachment, runner: Runner): Promise<CniResult> {
+  const { env, config, client, node } = a;
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    const network = await moat.network(client, a.network);
+    const bridge = network.spec.bridge;
+    const leased = await lease(a);
+    undo.push(() => unlease(a));
+    const host = hostVethName(env.containerId, env.ifname);
+    const mac = typeof config.runtimeConfig?.mac === "string" ? config.runtimeConfig.mac : containerMac(env.containerId, env.ifname);
+    const hostMac = bridge ? containerMac(env.containerId, `host/${env.ifname}`) : HOST_MAC;
+    const v4 = leased.addresses.filter((x) => !x.includes(":"));
+    if (!v4.length) throw new CniError(CNI_CODES.ipamFailure, `ipam gave no IPv4 address (${leased.addresses.join(", ")}); moat-cni attaches IPv4 for now`);
+    // Routed: the address alone (/32); bridged: with its subnet's prefix, through the configured gateway.
+    const addresses = bridge ? v4 : v4.map((x) => `${x.split("/")[0]}/32`);
+    const gateway = bridge ? (config.gateway ?? leased.gateway) : GATEWAY;
+    if (bridge) await ensureBridge(runner, bridge);
+    undo.push(() => deleteVeth(runner, host));
+    await createVeth(runner, { host, hostMac, ifname: env.ifname, mac, netns: env.netns, addresses, ...(config.mtu ? { mtu: config.mtu } : {}), ...(bridge ? { bridge } : {}), ...(gateway ? { gateway } : {}) });
+    const id = workloadId(env);
+    const put = await moat.putWorkload(client, node, workloadManifest(id, env, config, node, addresses.map((x) => x.split("/")[0]!), host));
+    undo.push(() => moat.deleteWorkload(client, node, id.name, id.namespace));
+    await waitEnforced(client, node, put.revision, config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    return {
+      interfaces: [{ name: host, mac: hostMac }, { name: env.ifname, mac, sandbox: env.netns }],
+      ips: addresses.map((address) => ({ address, ...(gateway ? { gateway } : {}), interface: 1 })),
+      routes: gateway ? [{ dst: "0.0.0.0/0", gw: gateway }] : [],
+    };
+  } catch (e) {
+    for (const step of undo.reverse()) await step().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,62 @@
+// moat-cni's calls to the moat server: its node's token (an agent token for this node, or an admin's),
+// the IPAM routes, the node's own workload routes, and the node reports it waits on.
+import { readFileSync } from "node:fs";
+import { Client } from "../client/index.js";
+import { CniError, CNI_CODES } from "./errors.js";
+import type { NetConfig } from "./spec.js";
+
+export function serverClient(config: NetConfig, timeoutMs: number): Client {
+  let token: string | undefined;
+  let ca: Buffer | undefined;
+  try {
+    if (config.tokenFile) token = readFileSync(config.tokenFile, "utf8").trim();
+    if (config.caFile) ca = readFileSync(config.caFile);
+  } catch (e) {
+    throw new CniError(CNI_CODES.invalidNetworkConfig, `tokenFile/caFile cannot be read: ${(e as Error).message}`);
+  }
+  return new Client({ server: config.server, ...(token ? { token } : {}), ...(ca ? { ca } : {}), timeoutMs });
+}
+
+const json = (value: unknown) => ({ text: JSON.stringify(value), contentType: "application/json" });
+const q = (namespace?: string) => (namespace ? `?namespace=${encodeURIComponent(namespace)}` : "");
+const enc = encodeURIComponent;
+
+export interface NodeRow {
+  node: string;
+  revision: number | null;
+  error: string | null;
+}
+
+export const moat = {
+  allocate: (c: Client, body: { network: string; node: string; container: string; ifname: string; ip?: string }) => c.call("POST", "/v1/ipam/allocate", json(body)) as Promise<{ ip: string; block: string; subnet: string | null }>,
+  release: (c: Client, body: { network: string; node: string; container: string; ifname: string }) => c.call("POST", "/v1/ipam/release", json(body)) as Promise<{ released: string[] }>,
+  gc: (c: Client, body: { network: string; node: string; valid: { container: string; ifname: string }[] }) => c.call("POST", "/v1/ipam/gc", json(body)) as Promise<{ released: string[] }>,
+  network: (c: Client, name: string) => c.call("GET", `/v1/networks/${enc(name)}`) as Promise<{ spec: { subnets: string[]; bridge?: string } }>,
+  putWorkload: (c: Client, node: string, manifest: { metadata: { name: string; namespace?: string } }) =>
+    c.call("PUT", `/v1/nodes/${enc(node)}/workloads/${enc(manifest.metadata.name)}${q(manifest.metadata.namespace)}`, json(manifest)) as Promise<{ revision: number }>,
+  deleteWorkload: (c: Client, node: string, name: string, namespace?: string) => c.call("DELETE", `/v1/nodes/${enc(node)}/workloads/${enc(name)}${q(namespace)}`) as Promise<{ revision: number }>,
+  workload: (c: Client, name: string, namespace?: string) => c.call("GET", `/v1/workloads/${enc(name)}${q(namespace)}`) as Promise<{ metadata: { resourceVersion: string; annotations?: Record<string, string> }; spec: { ips: string[]; interface?: string; node: string } }>,
+  workloads: (c: Client) => c.call("GET", "/v1/workloads") as Promise<{ items: { metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec: { node: string } }[] }>,
+  nodes: (c: Client) => c.call("GET", "/v1/nodes") as Promise<{ revision: number; items: NodeRow[] }>,
+  healthz: (c: Client) => c.call("GET", "/healthz") as Promise<{ ok: boolean }>,
+};
+
+/**
+ * Waits until the node's agent reports a Plan of at least `revision` without error: then the kernel
+ * judges the workload's first packet. Bounded by `timeoutMs`; polled every few ms, as node reports are
+ * not in the watch stream.
+ */
+export async function waitEnforced(c: Client, node: string, revision: number, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  let last: NodeRow | undefined;
+  let delay = 2;
+  for (;;) {
+    last = (await moat.nodes(c)).items.find((r) => r.node === node);
+    if (last && last.revision !== null && last.revision >= revision && last.error === null) return Date.now() - start;
+    if (Date.now() - start > timeoutMs) break;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 50);
+  }
+  const why = !last || last.revision === null ? `no agent has reported for node ${JSON.stringify(node)}` : last.error ? `its agent reports: ${last.error}` : `its agent is at revision ${last.revision}`;
+  throw new CniError(CNI_CODES.notEnforced, `node ${node} did not enforce revision ${revision} within ${timeoutMs} ms: ${why}`, "the ADD was undone: no veth, no workload, no address is left");
+}
