@@ -5,14 +5,13 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { api } from "../../client/index.js";
-import { labClient, labDown, labProbe, labUp, readState, labDir, waitForAgents, type LabProbe } from "../../lab/index.js";
+import { labClient, labDir, labDown, labProbe, labUp, readState, requireLabName, waitForAgents, type LabProbe } from "../../lab/index.js";
 import { parseSources } from "../../service/index.js";
 import type { RegisterCommand } from "../context.js";
 import { EXIT } from "../errors.js";
 import { interruptible } from "./lab.js";
 import { disagreements, labTable } from "./lab-table.js";
 
-const NAME = "demo";
 const MANIFESTS = fileURLToPath(new URL("../../../examples/demo/lab.yaml", import.meta.url));
 
 /** The change: HR may reach IT on 8080 too (the file's policy allows 80 only). */
@@ -46,30 +45,32 @@ export const registerDemo: RegisterCommand = (program, ctx) => {
   program
     .command("demo")
     .description("build a 2-node lab (DC/OS networks, Cloud Foundry apps), prove isolation with real connections, change a policy through the API, prove it again, tear down")
-    .action(async () => {
+    .option("--name <name>", "the lab's name (its namespaces are ml-NAME-*)", "demo")
+    .action(async (opts: { name: string }) => {
+      const name = requireLabName(opts.name);
       const started = Date.now();
       const say = (line: string) => io.err(line);
       say("moat demo: 2 nodes as network namespaces, a moat server, an agent per node; HR reaches IT on 80 only, appA reaches appB on 8080");
-      if (readState(labDir(NAME))) {
+      if (readState(labDir(name))) {
         say("removing the demo lab a previous run left behind");
-        await labDown(NAME);
+        await labDown(name);
       }
       let agreed = false;
       const finished = await interruptible(ctx, async (signal) => {
         try {
           const parsed = parseSources([{ name: "examples/demo/lab.yaml", text: readFileSync(MANIFESTS, "utf8") }]);
-          await labUp({ name: NAME, parsed, nodes: 2, overlay: "routed", ports: [], progress: say, signal });
+          await labUp({ name, parsed, nodes: 2, overlay: "routed", ports: [], progress: say, signal });
           say("probing every ordered pair on every port with real connections ...");
-          const before = (await labProbe(NAME, { signal })).probes;
+          const before = (await labProbe(name, { signal })).probes;
           io.out(`\nThe lab as built: real connections beside what the server declares\n\n${labTable(before)}\n`);
 
-          const state = readState(labDir(NAME))!;
+          const state = readState(labDir(name))!;
           const client = labClient(state.server!.url, state.server!.tokenFile);
           say("changing policy hr-to-it-http through the API (POST /v1/apply): HR may reach IT on 8080 too");
           const applied = await api.apply(client, CHANGED_POLICY);
           const ms = await waitForAgents(client, Object.keys(state.nodes), { timeoutMs: 30_000, signal });
           say(`both agents enforce revision ${applied.revision} ${ms} ms after the write; probing again ...`);
-          const after = (await labProbe(NAME, { signal })).probes;
+          const after = (await labProbe(name, { signal })).probes;
           const changed = changes(before, after);
           io.out(`After the change, ${changed.length} cells changed:\n${changed.join("\n")}\n\n${labTable(after)}\n`);
           agreed = !disagreements(before).length && !disagreements(after).length && changed.length > 0;
@@ -77,7 +78,7 @@ export const registerDemo: RegisterCommand = (program, ctx) => {
         } finally {
           say("tearing down: agents, server, namespaces");
           // A failure here must not hide the one that brought us here; `moat lab down --name demo` retries.
-          await labDown(NAME).catch((e: Error) => say(`error: the demo lab was not removed (${e.message}); run: moat lab down --name ${NAME}`));
+          await labDown(name).catch((e: Error) => say(`error: the demo lab was not removed (${e.message}); run: moat lab down --name ${name}`));
         }
       });
       if (!finished) return;
