@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MOAT } from "./server-process.js";
+import { inNetns, MOAT } from "./server-process.js";
 
 export interface AgentProcess {
   node: string;
@@ -26,6 +26,8 @@ export interface AgentSpec {
   netns: string;
   stateDir?: string;
   args?: string[];
+  /** Run the agent itself inside `netns` (as on a host whose server is on that namespace's loopback), not with --netns. */
+  inside?: boolean;
 }
 
 export async function startAgent(spec: AgentSpec): Promise<AgentProcess> {
@@ -34,8 +36,9 @@ export async function startAgent(spec: AgentSpec): Promise<AgentProcess> {
   writeFileSync(tokenFile, spec.token, { mode: 0o600 });
   // The dataplane's record and lock of this namespace live beside the agent's own state.
   const env = { ...process.env, MOAT_STATE_DIR: join(stateDir, "dataplane"), MOAT_LOCK_DIR: join(stateDir, "lock") };
-  const args = [MOAT, "agent", "--server", spec.server, "--token-file", tokenFile, "--node", spec.node, "--netns", spec.netns, "--state-dir", stateDir, "--check-interval", "200ms", ...(spec.args ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env });
+  const args = [MOAT, "agent", "--server", spec.server, "--token-file", tokenFile, "--node", spec.node, ...(spec.inside ? [] : ["--netns", spec.netns]), "--state-dir", stateDir, "--check-interval", "200ms", ...(spec.args ?? [])];
+  const [cmd, argv] = inNetns(spec.inside ? spec.netns : undefined, [process.execPath, ...args]);
+  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], env });
   let out = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));

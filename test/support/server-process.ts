@@ -23,9 +23,13 @@ export interface ServerProcess {
   restart(): Promise<ServerProcess>;
 }
 
-export async function startServer(args: string[] = [], opts: { dataDir?: string; port?: number } = {}): Promise<ServerProcess> {
+/** In a network namespace (`netns`: its name under /run/netns), loopback is that namespace's own. */
+export const inNetns = (netns: string | undefined, argv: string[]): [string, string[]] => (netns ? ["nsenter", [`--net=/run/netns/${netns}`, ...argv]] : [argv[0]!, argv.slice(1)]);
+
+export async function startServer(args: string[] = [], opts: { dataDir?: string; port?: number; netns?: string } = {}): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "moat-server-test-"));
-  const child = spawn(process.execPath, [MOAT, "server", "--listen", `127.0.0.1:${opts.port ?? 0}`, "--data", dataDir, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const [cmd, argv] = inNetns(opts.netns, [process.execPath, MOAT, "server", "--listen", `127.0.0.1:${opts.port ?? 0}`, "--data", dataDir, ...args]);
+  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
@@ -73,7 +77,7 @@ export async function startServer(args: string[] = [], opts: { dataDir?: string;
       if (child.exitCode === null) child.kill("SIGKILL");
       await exited;
     },
-    restart: () => startServer(args, { dataDir, port }),
+    restart: () => startServer(args, { dataDir, port, ...(opts.netns ? { netns: opts.netns } : {}) }),
   };
   return proc;
 }
