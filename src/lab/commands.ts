@@ -63,8 +63,11 @@ export function fabricPortsBatch(plan: LabPlan): string {
   return lines(plan.nodes.flatMap((n) => [`link set ${n.fabricPort} master ${FABRIC_BRIDGE}`, `link set ${n.fabricPort} up`]));
 }
 
-/** A node's own interfaces and routes; with `workloads: false` without its workloads' host ends (see hostEndBatch). */
-export function nodeBatch(plan: LabPlan, node: PlannedNode, opts: { workloads?: boolean } = {}): string {
+/**
+ * A node's own interfaces and routes; with `workloads: false` without its workloads' host ends (see
+ * hostEndBatch), with `remoteRoutes: false` without routes to other nodes' workloads (an overlay keeps them).
+ */
+export function nodeBatch(plan: LabPlan, node: PlannedNode, opts: { workloads?: boolean; remoteRoutes?: boolean } = {}): string {
   const out = [
     "link set lo up",
     `link add ${FABRIC_INTERFACE} type veth peer name ${node.fabricPort} netns ${plan.fabricNetns}`,
@@ -78,7 +81,7 @@ export function nodeBatch(plan: LabPlan, node: PlannedNode, opts: { workloads?: 
     for (const a of b.addresses) out.push(addr(a, b.name));
   }
   if (opts.workloads !== false) for (const w of plan.workloads.filter((w) => w.node === node.name)) out.push(...hostEnd(w));
-  for (const r of node.remoteRoutes) out.push(`route add ${r.dst} via ${r.via} dev ${FABRIC_INTERFACE}`);
+  if (opts.remoteRoutes !== false) for (const r of node.remoteRoutes) out.push(`route add ${r.dst} via ${r.via} dev ${FABRIC_INTERFACE}`);
   for (const b of node.bridges) for (const ip of b.proxyNdp) out.push(`neigh add proxy ${ip} dev ${b.name}`);
   return lines(out);
 }

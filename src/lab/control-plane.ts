@@ -7,6 +7,7 @@ import { api, Client } from "../client/index.js";
 import { Unavailable } from "../errors/index.js";
 import { spawnDetached, waitForLog } from "./detached.js";
 import { writePid, type LabDir } from "./lab-dir.js";
+import { FABRIC_INTERFACE } from "./plan.js";
 
 /** bin/moat beside src/ and dist/: the lab runs the same moat as the command that builds it. */
 export const MOAT_BIN = fileURLToPath(new URL("../../bin/moat", import.meta.url));
@@ -29,12 +30,14 @@ export async function startLabServer(dir: LabDir, signal?: AbortSignal): Promise
 
 export const labClient = (url: string, tokenFile: string) => new Client({ server: url, token: readFileSync(tokenFile, "utf8").trim() });
 
-export async function startLabAgent(dir: LabDir, server: LabServer, node: string, netns: string, signal?: AbortSignal): Promise<void> {
+export async function startLabAgent(dir: LabDir, server: LabServer, node: string, netns: string, overlay: "routed" | "vxlan", signal?: AbortSignal): Promise<void> {
   const state = dir.agent(node);
   const log = join(dir.logs, `agent-${encodeURIComponent(node)}.log`);
   // The dataplane's record and lock of the namespace stay in the lab's folder, never the host's.
   const env = { ...process.env, MOAT_STATE_DIR: join(state, "dataplane"), MOAT_LOCK_DIR: join(state, "lock") };
   const args = [MOAT_BIN, "agent", "--server", server.url, "--token-file", server.tokenFile, "--node", node, "--netns", netns, "--state-dir", state, "--check-interval", "500ms"];
+  // The node's underlay address is its fabric interface's (FABRIC_INTERFACE in plan.ts).
+  if (overlay === "vxlan") args.push("--overlay", "vxlan", "--underlay-interface", FABRIC_INTERFACE);
   const proc = spawnDetached(process.execPath, args, { log, env });
   writePid(dir, `agent-${encodeURIComponent(node)}`, proc.pid);
   await waitForLog(`moat agent for ${node}`, proc, log, /moat agent for node/, { timeoutMs: START_TIMEOUT_MS, ...(signal ? { signal } : {}) });

@@ -13,8 +13,12 @@ const sysctl = async (ns: string, settings: string[]) => {
   if (settings.length) await runOk(processRunner(ns), "sysctl", ["-q", "-w", ...settings]);
 };
 
-/** Every namespace (workloads' too: a runtime makes the container's before it calls CNI), fabric and nodes wired. */
-export async function buildHosts(plan: LabPlan): Promise<void> {
+/**
+ * Every namespace (workloads' too: a runtime makes the container's before it calls CNI), fabric and
+ * nodes wired. Routed: each node routes the others' workload addresses over the fabric; vxlan: the
+ * fabric is only the underlay, and each node's agent keeps the overlay and its routes.
+ */
+export async function buildHosts(plan: LabPlan, overlay: "routed" | "vxlan"): Promise<void> {
   await runOk(processRunner(), "ip", ["-batch", "-"], { input: cmd.createNamespacesBatch(plan) });
   await Promise.all([
     sysctl(plan.fabricNetns, cmd.fabricSysctls()).then(() => batch(plan.fabricNetns, cmd.fabricBatch())),
@@ -24,7 +28,7 @@ export async function buildHosts(plan: LabPlan): Promise<void> {
   ]);
   await Promise.all(
     plan.nodes.map(async (n) => {
-      await batch(n.netns, cmd.nodeBatch(plan, n, { workloads: false }));
+      await batch(n.netns, cmd.nodeBatch(plan, n, { workloads: false, remoteRoutes: overlay === "routed" }));
       await sysctl(n.netns, cmd.bridgeSysctls(n));
     }),
   );

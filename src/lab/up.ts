@@ -6,7 +6,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { api } from "../client/index.js";
-import { BadRequest, Conflict, InvalidInput, Unavailable } from "../errors/index.js";
+import { BadRequest, Conflict, InvalidInput } from "../errors/index.js";
 import type { Model } from "../model/index.js";
 import { declaredPorts, type PortProbe } from "../policy/index.js";
 import type { ParsedSources } from "../service/index.js";
@@ -59,7 +59,6 @@ export async function labUp(opts: LabUpOptions): Promise<LabUp> {
   const planned = planLab(model, prefix);
   if (!planned.ok) throw new InvalidInput(planned.issues);
   const plan = planned.value;
-  if (opts.overlay === "vxlan") throw new Unavailable("--overlay vxlan: moat agent has no VXLAN overlay in this build yet; use --overlay routed");
   const dir = labDir(opts.name);
   const clash = (await listNamespaces()).filter((n) => n.startsWith(prefix));
   if (readState(dir) || existsSync(dir.root) || clash.length) {
@@ -81,7 +80,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUp> {
   const signal = opts.signal;
   try {
     say(`lab ${opts.name}: ${plan.nodes.length} node${plan.nodes.length === 1 ? "" : "s"}, ${plan.workloads.length} workloads, ports ${ports.map((p) => (p.protocol === "ICMP" ? "icmp" : `${p.port}/${p.protocol.toLowerCase()}`)).join(" ")} (${opts.overlay})`);
-    const [hosts, served] = await Promise.allSettled([buildHosts(plan), startLabServer(dir, signal)]);
+    const [hosts, served] = await Promise.allSettled([buildHosts(plan, opts.overlay), startLabServer(dir, signal)]);
     if (hosts.status === "rejected") throw hosts.reason;
     if (served.status === "rejected") throw served.reason;
     const server = served.value;
@@ -91,7 +90,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUp> {
     const applied = await api.apply(server.client, text);
     say(`manifests applied through the API: revision ${applied.revision}, ${applied.created.length} resources`);
     const steps = await Promise.allSettled([
-      ...plan.nodes.map((n) => startLabAgent(dir, server, n.name, n.netns, signal)),
+      ...plan.nodes.map((n) => startLabAgent(dir, server, n.name, n.netns, opts.overlay, signal)),
       ...plan.workloads.map(async (w) => {
         await attachWorkload(plan, w);
         await startListener(w, ports, join(dir.logs, `listener-${w.netns}.log`), signal);
