@@ -17,23 +17,35 @@
 // Rules name sets, never workloads, so their number grows with policies and rules; workloads change set
 // members (on their own node they also add anti-spoofing rules).
 import type { Model, Policy, Workload } from "../model/index.js";
-import { printSelector } from "../model/index.js";
+import { NO_NODE, printSelector } from "../model/index.js";
+import { identities, identitiesOf, OVERLAY_DEVICE } from "./identity.js";
 import { lookup } from "../policy/index.js";
 import { shortHash } from "./names.js";
 import type { Chain, Match, Plan, PlanRule, SetMatch, Verdict } from "./plan.js";
-import { ruleMatches, type RuleContext } from "./rules.js";
+import { localKey, ruleMatches, type IdentityScope, type RuleContext } from "./rules.js";
 import { hostText, SetBook, workloadMembers, type Members } from "./sets.js";
 
 const goto = (chain: string): Verdict => ({ kind: "goto", chain });
 const DENY = goto("deny");
 /** Router solicitation and advertisement, neighbour solicitation and advertisement. */
 const NDP_TYPES = [133, 134, 135, 136];
+/** VXLAN's port: a workload that could send VXLAN to a node could claim any identity. */
+const VXLAN_PORT = 4789;
 
 export function compile(model: Model, node: string): Plan {
   const sets = new SetBook();
   const l = lookup(model);
   const local = model.workloads.filter((w) => w.node === node);
   const bridgeOf = new Map(model.networks.map((n) => [n.name, n.bridge]));
+  // With identities, a set that only ever holds the subject of a stage (local by construction: eg is
+  // entered from local sources, in for local destinations) holds this node's workloads only, and peers
+  // at ingress are matched by identity: a workload elsewhere with a known label set changes nothing here.
+  const scope: IdentityScope | undefined =
+    model.settings.identity === "mark"
+      ? { local: (ws) => ws.filter((w) => w.node === node), ids: (ws) => identitiesOf(model, ws), unmarked: (ws) => ws.filter((w) => w.node === NO_NODE) }
+      : undefined;
+  const subjects = (ws: Workload[]) => (scope ? scope.local(ws) : ws);
+  const scoped = (key: string) => (scope ? localKey(key) : key);
 
   const withIf = local.filter((w) => w.interface);
   const localAddr = sets.add("l", `addr/${node}`, "address", `workloads on node ${node}`, workloadMembers(local));
@@ -46,10 +58,10 @@ export function compile(model: Model, node: string): Plan {
     return ws;
   };
   const selectorSet = (p: Policy) =>
-    sets.add("s", JSON.stringify({ selector: printSelector(p.selector.tree), namespace: p.namespace ?? null }), "address", `policy ${p.id} selects ${p.selector.text}`, workloadMembers(selected(p)));
+    sets.add("s", scoped(JSON.stringify({ selector: printSelector(p.selector.tree), namespace: p.namespace ?? null })), "address", `policy ${p.id} selects ${p.selector.text}`, workloadMembers(subjects(selected(p))));
   const union = (ps: Policy[]): Members => {
     const all = new Set(ps.flatMap(selected));
-    return workloadMembers(model.workloads.filter((w) => all.has(w)));
+    return workloadMembers(subjects(model.workloads.filter((w) => all.has(w))));
   };
   // Named by the selectors it unites, so that a changed set of policies makes a new set rather than
   // changing the members of one the rules in force still use.
@@ -58,8 +70,8 @@ export function compile(model: Model, node: string): Plan {
 
   const egressPolicies = model.policies.filter((p) => p.types.includes("Egress"));
   const ingressPolicies = model.policies.filter((p) => p.types.includes("Ingress"));
-  const egressChains = stageChains(model, sets, "egress", egressPolicies);
-  const ingressChains = stageChains(model, sets, "ingress", ingressPolicies);
+  const egressChains = stageChains(model, sets, "egress", egressPolicies, scope);
+  const ingressChains = stageChains(model, sets, "ingress", ingressPolicies, scope);
 
   const src = (set: string): SetMatch => ({ set, dirs: ["src"] });
   const dst = (set: string): SetMatch => ({ set, dirs: ["dst"] });
@@ -73,6 +85,12 @@ export function compile(model: Model, node: string): Plan {
       ...NDP_TYPES.map((type): PlanRule => ({ match: { family: 6, protocol: "icmp", icmpv6Type: type }, verdict: { kind: "accept" }, comment: "IPv6 neighbour discovery" })),
       { match: { ctstate: ["INVALID"] }, verdict: { kind: "drop" }, comment: "invalid packets" },
       { match: {}, verdict: { kind: "jump", chain: "spoof" }, comment: "workload interfaces carry only the addresses of their workload" },
+      ...(scope
+        ? [
+            { match: { protocol: "udp", dports: [{ start: VXLAN_PORT, end: VXLAN_PORT }], sets: [src(localAddr)] }, verdict: { kind: "drop" }, comment: "workloads send no VXLAN: it could claim any identity" } satisfies PlanRule,
+            { match: {}, verdict: { kind: "jump", chain: "identity" }, comment: "a packet's identity is its source workload's, whatever mark it had" } satisfies PlanRule,
+          ]
+        : []),
       // After spoof, a local workload's address as source means the packet really comes from that workload.
       { match: { sets: [src(localAddr)] }, verdict: goto("eg"), comment: "egress of local workloads" },
       { match: { sets: [dst(localAddr)] }, verdict: goto("in"), comment: "ingress of local workloads" },
@@ -98,6 +116,21 @@ export function compile(model: Model, node: string): Plan {
       { match: { sets: [src(boundAddr)] }, verdict: { kind: "drop" }, comment: "address of a local workload from another interface" },
     ],
   };
+  // After spoof, so the source address is the workload's own: its identity overwrites any mark it had.
+  // Packets from the overlay keep the identity GBP carried; any other packet has none.
+  const identityChain: Chain = {
+    name: "identity",
+    rules: scope
+      ? [
+          { match: { inInterface: OVERLAY_DEVICE }, verdict: { kind: "return" }, comment: "the identity the source node gave it" },
+          { match: {}, verdict: { kind: "mark", identity: 0 }, comment: "no identity unless from a local workload" },
+          ...local
+            .flatMap((w) => w.ips.map((ip) => ({ ip: hostText(ip), family: ip.family, id: identities(model).get(w)!, who: w.id })))
+            .sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
+            .map((x): PlanRule => ({ match: { family: x.family, srcAddr: x.ip }, verdict: { kind: "mark", identity: x.id }, comment: `identity of ${x.who}` })),
+        ]
+      : [],
+  };
   const dispatch = (stage: "egress" | "ingress", policies: Policy[], chains: Chain[]): PlanRule[] => {
     const dir = stage === "egress" ? src : dst;
     const selectedBySome = sets.add("u", unionKey(stage, policies), "address", `workloads some ${stage} policy selects`, union(policies));
@@ -120,8 +153,22 @@ export function compile(model: Model, node: string): Plan {
   // By name, so that the order of the files does not change the rules.
   for (const n of [...model.networks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (n.isolation === "none") continue;
-    const members = sets.add("n", n.name, "address", `workloads of network ${n.name}`, workloadMembers(model.workloads.filter((w) => w.network === n.name)));
+    const inNetwork = model.workloads.filter((w) => w.network === n.name);
     const comment = `network ${n.name} isolation ${n.isolation}`;
+    if (scope) {
+      // The destination is local; the source is in the network by identity, or without one by address.
+      const here = dst(sets.add("n", localKey(n.name), "address", `workloads of network ${n.name} on this node`, workloadMembers(scope.local(inNetwork))));
+      if (n.isolation === "workload") inDefault.rules.push({ match: { sets: [here] }, verdict: DENY, comment });
+      else {
+        const unmarked = sets.add("n", `${n.name}\0unmarked`, "address", `workloads of network ${n.name} without identity`, workloadMembers(scope.unmarked(inNetwork)));
+        inDefault.rules.push(
+          { match: { sets: [here], identity: { values: [0, ...scope.ids(inNetwork)], negate: true } }, verdict: DENY, comment: `${comment}, source identity` },
+          { match: { sets: [here, { ...src(unmarked), negate: true }], identity: { values: [0] } }, verdict: DENY, comment: `${comment}, source address` },
+        );
+      }
+      continue;
+    }
+    const members = sets.add("n", n.name, "address", `workloads of network ${n.name}`, workloadMembers(inNetwork));
     const match = n.isolation === "network" ? { sets: [dst(members), { ...src(members), negate: true }] } : { sets: [dst(members)] };
     inDefault.rules.push({ match, verdict: DENY, comment });
   }
@@ -141,16 +188,16 @@ export function compile(model: Model, node: string): Plan {
   return {
     node,
     sets: sets.all(),
-    chains: [fwd, spoof, eg, ...egressChains, afterEg, inChain, ...ingressChains, inDefault, deny],
+    chains: [fwd, spoof, ...(scope ? [identityChain] : []), eg, ...egressChains, afterEg, inChain, ...ingressChains, inDefault, deny],
     hooks: [{ hook: "forward", chain: "fwd" }],
     bridged: local.some((w) => bridgeOf.get(w.network)),
     apply: { backend: model.settings.backend, revokeEstablished: model.settings.revokeEstablished },
   };
 }
 
-function stageChains(model: Model, sets: SetBook, stage: "egress" | "ingress", policies: Policy[]): Chain[] {
+function stageChains(model: Model, sets: SetBook, stage: "egress" | "ingress", policies: Policy[], identity: IdentityScope | undefined): Chain[] {
   const tag = stage === "egress" ? "pe" : "pi";
-  const ctx: RuleContext = { model, sets, subjectDir: stage === "egress" ? "src" : "dst", peerDir: stage === "egress" ? "dst" : "src" };
+  const ctx: RuleContext = { model, sets, subjectDir: stage === "egress" ? "src" : "dst", peerDir: stage === "egress" ? "dst" : "src", ...(identity ? { identity } : {}) };
   return policies.map((policy) => {
     const rules: PlanRule[] = [];
     const list = stage === "egress" ? policy.egress : policy.ingress;

@@ -51,6 +51,11 @@ export interface Match {
   /** Destination port ranges, any of which matches (backends split them as their matches need). */
   dports?: { start: number; end: number }[];
   sets?: SetMatch[];
+  /**
+   * The packet's identity, the low 16 bits of its mark (0: none; Settings.identity mark): one of these
+   * values, or with negate none of them. Sorted, never empty.
+   */
+  identity?: { values: number[]; negate?: boolean };
   ctstate?: CtState[];
 }
 
@@ -62,7 +67,9 @@ export type Verdict =
   | { kind: "return" }
   | { kind: "jump"; chain: string }
   | { kind: "goto"; chain: string }
-  | { kind: "log"; prefix: string };
+  | { kind: "log"; prefix: string }
+  /** Sets the identity bits of the packet mark (0 clears them), keeps the others, and goes on. */
+  | { kind: "mark"; identity: number };
 
 export interface Origin {
   policy: string;

@@ -14,19 +14,39 @@ export interface RuleContext {
   /** Where the peer's address is in the packet: dst at egress, src at ingress. */
   peerDir: Direction;
   subjectDir: Direction;
+  /** Settings.identity mark: subjects are local workloads only, and peers at ingress are matched by identity. */
+  identity?: IdentityScope;
 }
+
+export interface IdentityScope {
+  /** The workloads of this node among these (sets that only ever hold a subject need no others). */
+  local: (ws: Workload[]) => Workload[];
+  /** Their identities. */
+  ids: (ws: Workload[]) => number[];
+  /** Those whose packets carry no identity (on no node): still matched by address. */
+  unmarked: (ws: Workload[]) => Workload[];
+}
+
+/** One alternative for the peer: set matches, and at ingress with identities, an identity match. */
+interface PeerAlternative {
+  sets: SetMatch[];
+  identity?: Match["identity"];
+}
+
+/** A set key for the local-only twin of a set (with identities), so it never shares a name with the whole one. */
+export const localKey = (key: string) => `${key}\0local`;
 
 /** The alternative matches (OR) that together say "this rule matches". Empty: it can match nothing. */
 export function ruleMatches(ctx: RuleContext, rule: Rule): Match[] {
   const base: Match = {};
   if (rule.protocol) base.protocol = L4[rule.protocol];
-  const peerAlternatives = rule.peer ? peerMatches(ctx, rule.peer) : [[]];
+  const peerAlternatives: PeerAlternative[] = rule.peer ? peerMatches(ctx, rule.peer) : [{ sets: [] }];
   const portAlternatives = rule.ports ? portMatches(ctx, rule) : [{}];
   const out: Match[] = [];
   for (const ports of portAlternatives) {
-    for (const peerSets of peerAlternatives) {
-      const sets = [...(ports.sets ?? []), ...peerSets];
-      out.push({ ...base, ...(ports.dports ? { dports: ports.dports } : {}), ...(sets.length ? { sets } : {}) });
+    for (const peer of peerAlternatives) {
+      const sets = [...(ports.sets ?? []), ...peer.sets];
+      out.push({ ...base, ...(ports.dports ? { dports: ports.dports } : {}), ...(sets.length ? { sets } : {}), ...(peer.identity ? { identity: peer.identity } : {}) });
     }
   }
   return out;
@@ -38,10 +58,13 @@ function portMatches(ctx: RuleContext, rule: Rule): Pick<Match, "dports" | "sets
   for (const p of rule.ports!) {
     if (p.kind !== "named") continue;
     const protocol = rule.protocol!;
-    const members = ctx.model.workloads.flatMap((w) =>
+    // At ingress the named port is the subject's: with identities only this node's workloads are needed.
+    const scoped = ctx.identity && ctx.subjectDir === "dst";
+    const owners = scoped ? ctx.identity!.local(ctx.model.workloads) : ctx.model.workloads;
+    const members = owners.flatMap((w) =>
       w.ports.filter((np) => np.name === p.name && np.protocol === protocol).flatMap((np) => w.ips.map((ip) => ({ family: ip.family, member: { cidr: hostText(ip), protocol: L4[protocol], port: np.port } }))),
     );
-    const set = ctx.sets.add("p", `${p.name}/${protocol}`, "address-port", `named port ${p.name}/${protocol}`, {
+    const set = ctx.sets.add("p", scoped ? localKey(`${p.name}/${protocol}`) : `${p.name}/${protocol}`, "address-port", `named port ${p.name}/${protocol}`, {
       v4: members.filter((m) => m.family === 4).map((m) => m.member),
       v6: members.filter((m) => m.family === 6).map((m) => m.member),
     });
@@ -77,9 +100,24 @@ function peerComment(peer: Peer): string {
   return parts.join(" and ");
 }
 
+/**
+ * Workloads as the peer at ingress with identities: by identity when the packet has one, by address
+ * (only workloads whose packets carry none) when it has none.
+ */
+function byIdentity(ctx: RuleContext, common: SetMatch[], ws: Workload[], key: string, comment: string): PeerAlternative[] {
+  const scope = ctx.identity!;
+  const ids = scope.ids(ws);
+  const unmarked = ctx.sets.add("w", `${key}\0unmarked`, "address", `${comment} (without identity)`, workloadMembers(scope.unmarked(ws)));
+  return [
+    ...(ids.length ? [{ sets: common, identity: { values: ids } }] : []),
+    { sets: [...common, { set: unmarked, dirs: [ctx.peerDir] }], identity: { values: [0] } },
+  ];
+}
+
 /** The peer as alternatives of set matches: one alternative, or one per sameLabels group. */
-function peerMatches(ctx: RuleContext, peer: Peer): SetMatch[][] {
+function peerMatches(ctx: RuleContext, peer: Peer): PeerAlternative[] {
   const { sets, model, peerDir, subjectDir } = ctx;
+  const marked = !!ctx.identity && peerDir === "src";
   const common: SetMatch[] = [];
   if (peer.cidrs) {
     const key = peer.cidrs.map((c) => c.text).sort().join(",");
@@ -92,11 +130,12 @@ function peerMatches(ctx: RuleContext, peer: Peer): SetMatch[][] {
   const hasWorkloadFields = !!(peer.selector || peer.namespaceSelector || peer.networks);
   const candidates = hasWorkloadFields ? peerWorkloads(model, peer) : model.workloads;
   if (!peer.sameLabels) {
+    if (hasWorkloadFields && marked) return byIdentity(ctx, common, candidates, peerKey(peer), peerComment(peer));
     if (hasWorkloadFields) {
       const members = workloadMembers(candidates);
       common.push({ set: sets.add("w", peerKey(peer), "address", peerComment(peer), members), dirs: [peerDir] });
     }
-    return [common];
+    return [{ sets: common }];
   }
   // sameLabels: one alternative per distinct value tuple of the keys; a workload lacking a key is in no group.
   const keys = peer.sameLabels;
@@ -109,15 +148,25 @@ function peerMatches(ctx: RuleContext, peer: Peer): SetMatch[][] {
     if (!group) groups.set(value, (group = []));
     group.push(w);
   }
-  const alternatives: SetMatch[][] = [];
+  const alternatives: PeerAlternative[] = [];
   for (const value of [...groups.keys()].sort()) {
     const members = groups.get(value)!;
     const label = keys.map((k, i) => `${k}=${JSON.parse(value)[i]}`).join(",");
+    if (ctx.identity) {
+      const subjectSet = sets.add("g", localKey(JSON.stringify({ keys, value })), "address", `same labels ${label} on this node`, workloadMembers(ctx.identity.local(members)));
+      const subject: SetMatch = { set: subjectSet, dirs: [subjectDir] };
+      const peers = hasWorkloadFields ? members.filter((w) => isCandidate.has(w)) : members;
+      const peerText = hasWorkloadFields ? `same labels ${label} and ${peerComment(peer)}` : `same labels ${label}`;
+      const peerKeyText = JSON.stringify({ keys, value, ...(hasWorkloadFields ? { peer: peerKey(peer) } : {}) });
+      if (marked) alternatives.push(...byIdentity(ctx, [...common, subject], peers, peerKeyText, peerText));
+      else alternatives.push({ sets: [...common, subject, { set: sets.add("g", peerKeyText, "address", peerText, workloadMembers(peers)), dirs: [peerDir] }] });
+      continue;
+    }
     const subjectSet = sets.add("g", JSON.stringify({ keys, value }), "address", `same labels ${label}`, workloadMembers(members));
     const peerSet = hasWorkloadFields
       ? sets.add("g", JSON.stringify({ keys, value, peer: peerKey(peer) }), "address", `same labels ${label} and ${peerComment(peer)}`, workloadMembers(members.filter((w) => isCandidate.has(w))))
       : subjectSet;
-    alternatives.push([...common, { set: subjectSet, dirs: [subjectDir] }, { set: peerSet, dirs: [peerDir] }]);
+    alternatives.push({ sets: [...common, { set: subjectSet, dirs: [subjectDir] }, { set: peerSet, dirs: [peerDir] }] });
   }
   return alternatives;
 }

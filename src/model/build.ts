@@ -321,6 +321,6 @@ function buildSettings(list: Parsed<"Settings">[]): Settings {
     if (value.metadata.name !== "default") report(["metadata", "name"], "invalid-name", `Settings must be named "default", not ${show(value.metadata.name)}`);
   }
   const spec = list[0]?.value.spec;
-  return { denyAction: spec?.denyAction ?? "Reject", allowAction: spec?.allowAction ?? "Accept", revokeEstablished: spec?.revokeEstablished ?? true, backend: spec?.backend ?? "auto" };
+  return { denyAction: spec?.denyAction ?? "Reject", allowAction: spec?.allowAction ?? "Accept", revokeEstablished: spec?.revokeEstablished ?? true, backend: spec?.backend ?? "auto", identity: spec?.identity ?? "address" };
 }
 

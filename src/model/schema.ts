@@ -1,7 +1,7 @@
 // The shape of moat's manifests (apiVersion moat.dev/v1). Strict everywhere: an unknown field is an
 // error, so a misspelled "spce" is reported instead of silently ignored. Meaning is checked in validate.ts.
 import { z } from "zod";
-import { ACTIONS, ALLOW_ACTIONS, BACKEND_CHOICES, DENY_ACTIONS, ISOLATIONS, POLICY_TYPES, PORT_PROTOCOLS, PROTOCOLS } from "./types.js";
+import { ACTIONS, ALLOW_ACTIONS, BACKEND_CHOICES, DENY_ACTIONS, IDENTITY_MODES, ISOLATIONS, POLICY_TYPES, PORT_PROTOCOLS, PROTOCOLS } from "./types.js";
 
 export const API_VERSION = "moat.dev/v1";
 
@@ -84,6 +84,7 @@ export const settingsSchema = resource(
     allowAction: z.enum(ALLOW_ACTIONS).default("Accept"),
     revokeEstablished: z.boolean().default(true),
     backend: z.enum(BACKEND_CHOICES).default("auto"),
+    identity: z.enum(IDENTITY_MODES).default("address"),
   }),
 );
 

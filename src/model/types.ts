@@ -11,6 +11,8 @@ export const DENY_ACTIONS = ["Reject", "Drop"] as const;
 /** Accept: moat's allow ends the host's forward filtering (iptables); Return: moat only denies. */
 export const ALLOW_ACTIONS = ["Accept", "Return"] as const;
 export const BACKEND_CHOICES = ["auto", "nftables", "iptables"] as const;
+/** address: peers are matched by their addresses; mark: by the identity their node marks their packets with. */
+export const IDENTITY_MODES = ["address", "mark"] as const;
 
 export type Isolation = (typeof ISOLATIONS)[number];
 export type Action = (typeof ACTIONS)[number];
@@ -103,6 +105,8 @@ export interface Settings {
   /** Established connections a new Plan denies are cut (conntrack entries deleted). */
   revokeEstablished: boolean;
   backend: (typeof BACKEND_CHOICES)[number];
+  /** How a node recognises workloads of other nodes at ingress (mark needs the VXLAN overlay on every node). */
+  identity: (typeof IDENTITY_MODES)[number];
 }
 
 export interface Model {

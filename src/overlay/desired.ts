@@ -6,10 +6,11 @@
 // needs anything from another beyond that address: a route says "via <peer underlay> dev moat.vx onlink"
 // (IPv6: via a link-local address made from the peer's MAC), the permanent neighbour entry turns that
 // gateway into the peer's MAC, and the FDB entry sends that MAC to the peer's underlay address.
+import { OVERLAY_DEVICE } from "../compile/index.js";
 import type { Model } from "../model/index.js";
 import { NO_NODE, parseIp } from "../model/index.js";
 
-export const OVERLAY_DEVICE = "moat.vx";
+export { OVERLAY_DEVICE };
 /** Fixed for every moat overlay: one network of nodes per underlay. */
 export const OVERLAY_VNI = 4242;
 export const OVERLAY_PORT = 4789;

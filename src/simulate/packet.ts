@@ -13,6 +13,8 @@ export interface Packet {
   physIn?: string;
   physOut?: string;
   ctstate: CtState;
+  /** The packet mark; its low 16 bits are the identity (Settings.identity mark). Rules may set it. */
+  mark?: number;
 }
 
 export type Outcome = "accept" | "drop" | "reject" | "continue";

@@ -1,7 +1,7 @@
 // Walks one packet through a Plan's chains as netfilter would: rules in order, jumps push a frame,
 // gotos replace it, RETURN or the end of a chain pops it, and the end of the entry chain hands the
 // packet back to the built-in chain ("continue").
-import { L4, type Match, type Plan, type PlanSet } from "../compile/index.js";
+import { IDENTITY_MASK, L4, type Match, type Plan, type PlanSet } from "../compile/index.js";
 import type { Packet, PassResult, TraceStep } from "./packet.js";
 import { setMatches } from "./sets.js";
 
@@ -16,6 +16,7 @@ function matches(plan: Plan, sets: Map<string, PlanSet>, m: Match, p: Packet): b
   if (m.icmpv6Type !== undefined) return false;
   if (m.dports && !(p.dport !== undefined && m.dports.some((r) => r.start <= p.dport! && p.dport! <= r.end))) return false;
   if (m.ctstate && !m.ctstate.includes(p.ctstate)) return false;
+  if (m.identity && m.identity.values.includes((p.mark ?? 0) & IDENTITY_MASK) === !!m.identity.negate) return false;
   for (const s of m.sets ?? []) {
     const set = sets.get(s.set);
     if (!set) throw new Error(`plan for ${plan.node} names a set it does not define: ${s.set}`);
@@ -63,6 +64,10 @@ export function walkPlan(plan: Plan, p: Packet): PassResult {
         stack[stack.length - 1] = { chain: v.chain, next: 0 };
         break;
       case "log":
+        break;
+      case "mark":
+        // The packet goes on with its new mark (a flow carries it to the next node over the overlay).
+        p.mark = (((p.mark ?? 0) & ~IDENTITY_MASK) | v.identity) >>> 0;
         break;
     }
   }

@@ -1,6 +1,6 @@
 // Plan rules as iptables-restore lines, printed in the form iptables-save prints them back, so that
 // reading the kernel back and comparing is a plain text comparison.
-import type { Match, Plan, PlanRule, SetMatch, Verdict } from "../../compile/index.js";
+import { IDENTITY_MASK, type Match, type Plan, type PlanRule, type SetMatch, type Verdict } from "../../compile/index.js";
 import { chainName, familySetName, hookComment, type Family, type Generation } from "../names.js";
 import { escapeText, quote } from "./escape.js";
 
@@ -46,8 +46,12 @@ function verdictClause(v: Verdict, family: Family, generation: Generation): stri
       return `-g ${chainName(generation, v.chain)}`;
     case "log":
       return `-j LOG --log-prefix ${quote(`${escapeText(v.prefix, 28)} `)}`;
+    case "mark":
+      return `-j MARK --set-xmark 0x${v.identity.toString(16)}/0x${IDENTITY_MASK.toString(16)}`;
   }
 }
+
+const markClause = (value: number, negate: boolean) => `-m mark ${negate ? "! " : ""}--mark 0x${value.toString(16)}/0x${IDENTITY_MASK.toString(16)}`;
 
 /** One rule line; its port ranges must fit one multiport match (renderRuleLines splits them). */
 export function renderRule(chain: string, rule: PlanRule, family: Family, generation: Generation): string {
@@ -58,6 +62,8 @@ export function renderRule(chain: string, rule: PlanRule, family: Family, genera
   if (m.protocol) parts.push(`-p ${m.protocol === "icmp" && family === 6 ? "ipv6-icmp" : m.protocol}`);
   if (m.icmpv6Type !== undefined) parts.push(`-m icmp6 --icmpv6-type ${m.icmpv6Type}`);
   if (m.physdevIn) parts.push(`-m physdev --physdev-in ${escapeText(m.physdevIn, 15)}`);
+  // "None of these identities" is one mark match per value; "one of them" is a rule per value (renderRuleLines).
+  if (m.identity) for (const v of m.identity.values) parts.push(markClause(v, !!m.identity.negate));
   for (const s of m.sets ?? []) parts.push(setClause(s, family));
   if (m.dports) parts.push(`-m multiport --dports ${m.dports.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}:${r.end}`)).join(",")}`);
   if (m.ctstate) parts.push(`-m conntrack --ctstate ${m.ctstate.join(",")}`);
@@ -68,6 +74,8 @@ export function renderRule(chain: string, rule: PlanRule, family: Family, genera
 
 /** A rule as lines: one per multiport chunk of its ports. */
 export function renderRuleLines(chain: string, rule: PlanRule, family: Family, generation: Generation): string[] {
+  const id = rule.match.identity;
+  if (id && !id.negate && id.values.length > 1) return id.values.flatMap((v) => renderRuleLines(chain, { ...rule, match: { ...rule.match, identity: { values: [v] } } }, family, generation));
   const dports = rule.match.dports;
   if (!dports) return [renderRule(chain, rule, family, generation)];
   return chunkPorts(dports).map((chunk) => renderRule(chain, { ...rule, match: { ...rule.match, dports: chunk } }, family, generation));

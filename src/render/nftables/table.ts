@@ -14,7 +14,7 @@
 // Text without elements ("structure") is hashed for the rules hash: equal structure means an update
 // is element adds and deletes.
 import { createHash } from "node:crypto";
-import type { Match, Plan, PlanRule, PlanSet, SetMatch, SetMember, Verdict } from "../../compile/index.js";
+import { IDENTITY_MASK, type Match, type Plan, type PlanRule, type PlanSet, type SetMatch, type SetMember, type Verdict } from "../../compile/index.js";
 import { hookComment, NFT_FAMILY, NFT_TABLE, type Family } from "../names.js";
 import { escapeNft, nftString } from "./escape.js";
 import { dispatchOf } from "./dispatch.js";
@@ -96,7 +96,17 @@ function verdictText(v: Verdict): string {
       return `${v.kind} ${nftChain(v.chain)}`;
     case "log":
       return `log prefix "${escapeNft(v.prefix, 60)} "`;
+    case "mark":
+      // As nft prints it back: it folds the identity into the mask it keeps.
+      return v.identity ? `meta mark set meta mark & ${hex32((~IDENTITY_MASK | v.identity) >>> 0)} | ${hex32(v.identity)}` : `meta mark set meta mark & ${hex32(~IDENTITY_MASK >>> 0)}`;
   }
+}
+
+const hex32 = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
+
+function identityExpr(m: NonNullable<Match["identity"]>): string {
+  const values = m.values.length === 1 ? hex32(m.values[0]!) : `{ ${m.values.map(hex32).join(", ")} }`;
+  return `meta mark & ${hex32(IDENTITY_MASK)} ${m.negate ? "!=" : "=="} ${values}`;
 }
 
 /** Whether a rule needs one nft rule per family: it names sets, an address or ICMP. */
@@ -130,6 +140,7 @@ function ruleText(rule: PlanRule, family: Family | undefined, empty: (set: strin
   }
   if (m.srcAddr) parts.push(`${addrOf(family!)} saddr ${bare(m.srcAddr)}`);
   if (m.inInterface) parts.push(`iifname ${nftString(m.inInterface, 15)}`);
+  if (m.identity) parts.push(identityExpr(m.identity));
   if (m.physdevIn) throw new Error(`the nftables backend cannot match the bridge port ${m.physdevIn} outside anti-spoofing: use the iptables backend`);
   for (const s of m.sets ?? []) if (!(s.negate && empty(s.set, family!))) parts.push(setExpr(s, family!, l4));
   if (m.dports) {
