@@ -80,6 +80,8 @@ export function parseEnv(env: NodeJS.ProcessEnv): CniEnv {
   const bad = (name: string, why: string) => new CniError(CNI_CODES.invalidEnvironment, `${name} is ${shown(env[name])}: ${why}`);
   const command = env.CNI_COMMAND as Command;
   if (!COMMANDS.includes(command)) throw bad("CNI_COMMAND", `expected one of ${COMMANDS.join(", ")}`);
+  // libcni validates a config by asking VERSION with CNI_NETNS "dummy" and such: VERSION reads nothing else.
+  if (command === "VERSION") return { command, containerId: "", netns: "", ifname: "", args: {}, path: [] };
   const needs = (name: string) => ({ ADD: true, CHECK: true, DEL: name !== "CNI_NETNS", VERSION: false, STATUS: false, GC: false })[command];
   for (const name of ["CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME"]) if (needs(name) && !env[name]) throw bad(name, `${command} needs it`);
   const containerId = env.CNI_CONTAINERID ?? "";
