@@ -2,6 +2,7 @@
 // its node on its own, as a container runtime would (attachWorkload is the one place that does it, so
 // it can become a `moat-cni` ADD), then a listener in each workload that outlives the command.
 import { processRunner, runOk } from "../dataplane/index.js";
+import { Unavailable } from "../errors/index.js";
 import * as cmd from "./commands.js";
 import { spawnDetached, waitForLog, type Detached } from "./detached.js";
 import type { LabPlan, PlannedWorkload } from "./plan.js";
@@ -57,4 +58,32 @@ export async function startListener(w: PlannedWorkload, ports: readonly ListenPo
   const proc = spawnDetached("ip", ["netns", "exec", w.netns, process.execPath, "--input-type=module", "-e", PROBE_AGENT_SOURCE, w.netns, "--serve", JSON.stringify(specs)], { log });
   await waitForLog(`the listener of ${w.id}`, proc, log, /"ready":true/, { timeoutMs: 20_000, ...(signal ? { signal } : {}) });
   return proc;
+}
+
+/**
+ * With --overlay vxlan an agent reports its Plan in force before it knows its peers' underlay
+ * addresses (they come from their reports); the lab is ready once every node routes every other
+ * node's workloads through the overlay device.
+ */
+export async function waitForOverlayRoutes(plan: LabPlan, device: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<number> {
+  const start = Date.now();
+  const missing = async () => {
+    const out: string[] = [];
+    for (const n of plan.nodes) {
+      const have = new Set<string>();
+      for (const family of ["-4", "-6"]) {
+        const r = await processRunner(n.netns).run("ip", ["-j", family, "route", "show", "dev", device]);
+        if (r.code === 0) for (const route of JSON.parse(r.stdout || "[]") as { dst?: string }[]) if (route.dst) have.add(route.dst.replace(/\/(32|128)$/, ""));
+      }
+      for (const route of n.remoteRoutes) if (!have.has(route.dst.replace(/\/(32|128)$/, ""))) out.push(`${n.name}: ${route.dst}`);
+    }
+    return out;
+  };
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const left = await missing();
+    if (!left.length) return Date.now() - start;
+    if (Date.now() - start > opts.timeoutMs) throw new Unavailable(`the overlay did not route every remote workload within ${opts.timeoutMs} ms; missing ${left.slice(0, 5).join(", ")}${left.length > 5 ? ", ..." : ""}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -8,11 +8,12 @@ import { join } from "node:path";
 import { api } from "../client/index.js";
 import { BadRequest, Conflict, InvalidInput } from "../errors/index.js";
 import type { Model } from "../model/index.js";
+import { OVERLAY_DEVICE } from "../overlay/index.js";
 import { declaredPorts, type PortProbe } from "../policy/index.js";
 import type { ParsedSources } from "../service/index.js";
 import { startLabAgent, startLabServer, waitForAgents } from "./control-plane.js";
 import { labDown } from "./down.js";
-import { attachWorkload, buildHosts, startListener, type ListenPort } from "./hosts.js";
+import { attachWorkload, buildHosts, startListener, waitForOverlayRoutes, type ListenPort } from "./hosts.js";
 import { createLabDir, labDir, labNamespacePrefix, readState, writeState, type LabState } from "./lab-dir.js";
 import { labManifests } from "./lab-manifests.js";
 import { listNamespaces } from "./netns.js";
@@ -101,6 +102,10 @@ export async function labUp(opts: LabUpOptions): Promise<LabUp> {
     say(`agents started on ${plan.nodes.length} nodes; ${plan.workloads.length} workloads attached and listening`);
     const ms = await waitForAgents(server.client, plan.nodes.map((n) => n.name), { timeoutMs: AGENTS_TIMEOUT_MS, ...(signal ? { signal } : {}) });
     say(`every agent enforces revision ${applied.revision} (${ms} ms after start)`);
+    if (opts.overlay === "vxlan") {
+      const routed = await waitForOverlayRoutes(plan, OVERLAY_DEVICE, { timeoutMs: AGENTS_TIMEOUT_MS, ...(signal ? { signal } : {}) });
+      say(`every node routes the other nodes' workloads through ${OVERLAY_DEVICE} (${routed} ms later)`);
+    }
     state.status = "ready";
     writeState(dir, state);
     return { state, model, plan, ms: Date.now() - started };
