@@ -125,7 +125,7 @@ export async function readStatus(runner: Runner, opts: DataplaneOptions = {}): P
   const record = await loadRecord(runner);
   const backend = opts.backend && opts.backend !== "auto" ? opts.backend : (record?.backend ?? (opts.flavor ? "iptables" : (await nftPresent(runner)) ? "nftables" : DEFAULT_BACKEND));
   const dp = await open(runner, backend, opts.flavor ?? (backend === "iptables" ? record?.flavor : undefined));
-  const kernel = await dp.read();
+  const kernel = await dp.read(record?.generation);
   const differences = compareWithRecord(record?.backend === backend && (!record.flavor || record.flavor === dp.flavor) ? record : undefined, kernel);
   if (record && (record.backend !== backend || (record.flavor && dp.flavor && record.flavor !== dp.flavor)))
     differences.unshift({ kind: "other-backend", detail: `applied with ${record.backend}${record.flavor ? ` (${record.flavor})` : ""}, status read ${backend}${dp.flavor ? ` (${dp.flavor})` : ""}` });

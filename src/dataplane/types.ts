@@ -113,8 +113,8 @@ export interface ApplyOptions {
 /** One backend's executor, bound to one runner (one network namespace). */
 export interface Dataplane {
   readonly backend: BackendName;
-  /** moat's objects in the kernel. */
-  read(): Promise<ReadBack>;
+  /** moat's objects in the kernel; `prefer`: the generation to read when two are there (nftables, mid-swap). */
+  read(prefer?: Generation): Promise<ReadBack>;
   /** The Plan in the kernel; a no-op when it is there already. */
   apply(plan: Plan, record: import("./record.js").AppliedRecord | undefined, opts?: ApplyOptions): Promise<{ report: Omit<ApplyReport, "timings" | "removedOther" | "revoked">; record: import("./record.js").AppliedRecord }>;
   /** Removes every object of moat's in this backend, and nothing else. */

@@ -36,6 +36,13 @@ export const isHookComment = (text: string) => HOOK_COMMENT.test(text);
 export const hookComment = (rulesHash: string) => `${COMMENT_MARKER} ${rulesHash}`;
 export const rulesHashOf = (comment: string) => (isHookComment(comment) ? comment.slice(COMMENT_MARKER.length + 1) : undefined);
 
-/** nftables: moat's one table, for both families. */
-export const NFT_TABLE = "moat";
+/**
+ * nftables: moat's table for both families, one per generation. A change of rules builds the other
+ * generation's table beside the live one before the live one is emptied and removed (see
+ * docs/design-changes.md: a table replaced in one transaction misjudges packets in flight).
+ */
+export const nftTable = (generation: Generation) => `moat-${generation}`;
+/** Every name moat's nft tables have, in inet and in bridge. */
+export const NFT_TABLES: readonly string[] = GENERATIONS.map(nftTable);
+export const nftTableGeneration = (name: string): Generation | undefined => (/^moat-([ab])$/.exec(name)?.[1] as Generation | undefined);
 export const NFT_FAMILY = "inet";

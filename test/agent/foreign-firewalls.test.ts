@@ -352,14 +352,14 @@ describe("the agent keeps isolation when another firewall takes the node (kernel
   // left: moat's rules live in a base chain of its own table, and an nft accept ends only that chain, so
   // the packet still meets iptables-nft's FORWARD (table ip filter, policy DROP) afterwards. DESIGN.md says
   // an allow (Settings allowAction Accept, the only one built) ends the host's forward filtering.
-  it("with the agent switched to --backend nftables, n2 enforces from table inet moat and Docker's FORWARD DROP is still there", async () => {
+  it("with the agent switched to --backend nftables, n2 enforces from table inet moat-a and Docker's FORWARD DROP is still there", async () => {
     const node = "n2";
     const old = agents.get(node)!;
     await old.kill();
     agents.set(node, await startAgent({ server: server.url, token: server.adminToken, node, netns: netnsOf(node), stateDir: old.stateDir, args: ["--backend", "nftables"] }));
     await converged(server, NODES);
     const runner = processRunner(netnsOf(node));
-    expect((await runner.run("nft", ["list", "table", "inet", "moat"])).code, agentLog(node)).toBe(0);
+    expect((await runner.run("nft", ["list", "table", "inet", "moat-a"])).code, agentLog(node)).toBe(0);
     const save = (await runner.run("iptables-save", ["-t", "filter"])).stdout;
     expect(save).toMatch(/^:FORWARD DROP/m);
     expect(save).not.toContain("moat-");

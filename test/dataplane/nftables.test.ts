@@ -15,7 +15,7 @@ describe("nftables apply", () => {
     const report = await applyPlan(k, planA, nft);
     expect(report).toMatchObject({ backend: "nftables", changed: true, rulesChanged: true });
     expect(nftWrites(k)).toHaveLength(1);
-    const t = k.nft.tables.get("inet moat")!;
+    const t = k.nft.tables.get("inet moat-a")!;
     expect([...t.chains.keys()]).toContain("forward");
     expect(t.chains.get("forward")![1]).toMatch(new RegExp(`^jump moat-fwd comment "moat plan ${report.rulesHash}"$`));
     expect(await readStatus(k, nft)).toMatchObject({ backend: "nftables", agrees: true, applied: true, hookAtTop: true });
@@ -29,7 +29,7 @@ describe("nftables apply", () => {
     const again = await applyPlan(k, planA, nft);
     expect(again.changed).toBe(false);
     const calls = k.calls.slice(before).map((c) => [c.cmd, ...c.args].join(" "));
-    expect(calls.filter((c) => c.startsWith("nft"))).toEqual(["nft list set inet moat moat-state"]);
+    expect(calls.filter((c) => c.startsWith("nft"))).toEqual(["nft list set inet moat-a moat-state"]);
     expect(calls.filter((c) => /save|list table/.test(c))).toEqual([]);
   });
 
@@ -42,35 +42,54 @@ describe("nftables apply", () => {
     const calls = k.calls.slice(before).filter((c) => c.cmd === "nft");
     const write = calls.filter((c) => c.args.includes("-f"));
     expect(write).toHaveLength(1);
-    expect(write[0]!.input!.trim().split("\n").every((l) => /^add element inet moat \S+ \{ 10\.1\.0\.4 \}$/.test(l))).toBe(true);
+    expect(write[0]!.input!.trim().split("\n").every((l) => /^add element inet moat-a \S+ \{ 10\.1\.0\.4 \}$/.test(l))).toBe(true);
     expect(calls.filter((c) => c.args.includes("table"))).toEqual([]);
     expect((await readStatus(k, nft)).agrees).toBe(true);
     // And back: element deletes.
     const shrunk = await applyPlan(k, planA, nft);
     expect(shrunk.rulesChanged).toBe(false);
-    expect(nftWrites(k).at(-1)!.input!).toMatch(/^delete element inet moat/);
+    expect(nftWrites(k).at(-1)!.input!).toMatch(/^delete element inet moat-a /);
     expect((await readStatus(k, nft)).agrees).toBe(true);
   });
 
-  it("a changed policy replaces the table in one transaction; status sees a rule inserted by hand", async () => {
+  it("a changed policy is made before the old is broken: new table beside, old emptied, old removed; status sees a rule inserted by hand", async () => {
     const k = new FakeKernel();
     await applyPlan(k, planA, nft);
+    const writes = nftWrites(k).length;
     const changed = await applyPlan(k, planB, nft);
-    expect(changed.rulesChanged).toBe(true);
-    const input = nftWrites(k).at(-1)!.input!;
-    expect(input.startsWith(nftables.DELETE_TABLES)).toBe(true);
+    expect(changed).toMatchObject({ rulesChanged: true, generation: "b" });
+    // Three transactions: while the first holds, both tables judge (a packet passes only what both
+    // allow); the old base chain is emptied before its table (and the maps packets look up) goes.
+    const [create, neutralise, remove] = nftWrites(k).slice(writes).map((c) => c.input!);
+    expect(create).toMatch(/^table inet moat-b \{/);
+    expect(create).not.toMatch(/delete/);
+    expect(neutralise).toBe("add chain inet moat-a forward\nflush chain inet moat-a forward\n");
+    expect(remove).toBe("delete table inet moat-a\n");
+    expect([...k.nft.tables.keys()]).toEqual(["inet moat-b"]);
     expect((await readStatus(k, nft)).agrees).toBe(true);
-    k.nft.tables.get("inet moat")!.chains.get("moat-eg")!.unshift("accept");
+    k.nft.tables.get("inet moat-b")!.chains.get("moat-eg")!.unshift("accept");
     expect((await readStatus(k, nft)).differences).toEqual([{ kind: "chain-changed", name: "inet moat-eg", detail: expect.any(String) }]);
-    k.nft.tables.get("inet moat")!.chains.get("forward")!.splice(1, 1);
+    k.nft.tables.get("inet moat-b")!.chains.get("forward")!.splice(1, 1);
     expect((await readStatus(k, nft)).differences.map((d) => d.kind)).toEqual(["hook-missing", "chain-changed", "chain-changed"]);
     // The cheap check reads only the state set; status found it, so the next apply repairs in full.
     expect((await verifyApplied(k)).ok).toBe(true);
     expect((await applyPlan(k, planB, nft)).rulesChanged).toBe(true);
     expect((await readStatus(k, nft)).agrees).toBe(true);
-    k.nft.tables.delete("inet moat");
+    k.nft.tables.delete("inet moat-a");
     expect((await verifyApplied(k)).differences.map((d) => d.kind)).toEqual(["hook-missing"]);
     expect((await applyPlan(k, planB, nft)).rulesChanged).toBe(true);
+  });
+
+  it("a swap cut short (both generations there) is seen by status and verify, and the next apply leaves one", async () => {
+    const k = new FakeKernel();
+    await applyPlan(k, planA, nft);
+    // The next generation built, then the apply died before emptying the old one.
+    await k.run("nft", ["-f", "-"], { input: nftables.renderTableText(planB, undefined, "b") });
+    expect((await verifyApplied(k)).differences.map((d) => d.kind)).toEqual(["hook-duplicated"]);
+    expect((await readStatus(k, nft)).differences.map((d) => d.kind)).toContain("hook-duplicated");
+    expect((await applyPlan(k, planB, nft)).rulesChanged).toBe(true);
+    expect([...k.nft.tables.keys()]).toEqual(["inet moat-b"]);
+    expect((await readStatus(k, nft)).agrees).toBe(true);
   });
 
   it("leaves foreign nft tables byte-identical, and reset removes only moat's", async () => {

@@ -113,10 +113,10 @@ describe("a switch of iptables flavour or backend leaves one copy", () => {
     expect(report.removedOther).toEqual(["iptables nft"]);
     expect(k.saveText("nft", 4)).not.toMatch(/moat-/);
     expect(moatSets(k)).toEqual({});
-    expect(k.nft.tables.has("inet moat")).toBe(true);
+    expect(k.nft.tables.has("inet moat-a")).toBe(true);
     const back = await applyPlan(k, planA, { backend: "iptables" });
     expect(back.removedOther).toEqual(["nftables"]);
-    expect(k.nft.tables.has("inet moat")).toBe(false);
+    expect(k.nft.tables.has("inet moat-a")).toBe(false);
     await resetDataplane(k);
     expect(k.saveText("nft", 4)).not.toMatch(/moat-/);
   });

@@ -24,7 +24,7 @@ COMMIT
 async function foreignView(runner: Runner): Promise<string> {
   const out: string[] = [];
   // Foreign nft tables (iptables-nft's own included) as nft lists them, moat's two tables left out.
-  const tables = (await runOk(runner, "nft", ["list", "tables"])).stdout.split("\n").filter((l) => l && !/ moat$/.test(l));
+  const tables = (await runOk(runner, "nft", ["list", "tables"])).stdout.split("\n").filter((l) => l && !/ moat-[ab]$/.test(l));
   for (const t of tables) {
     const text = (await runOk(runner, "nft", ["list", ...t.split(" ")])).stdout.replace(/\tchain moat-[^\n]*\{[\s\S]*?\n\t\}\n/g, "");
     out.push(...text.split("\n").filter((l) => l.trim() && !l.includes("moat-")).map((l) => l.replace(/counter packets \d+ bytes \d+ /, "")));
@@ -67,7 +67,7 @@ describe("coexisting with other firewalls (kernel)", () => {
         expect(await foreignView(runner)).toBe(before);
         await resetDataplane(runner);
         expect(await foreignView(runner)).toBe(before);
-        expect((await runOk(runner, "nft", ["list", "tables"])).stdout).not.toMatch(/ moat$/m);
+        expect((await runOk(runner, "nft", ["list", "tables"])).stdout).not.toMatch(/ moat-[ab]$/m);
         return;
       }
 

@@ -84,11 +84,11 @@ describe("moat status against what was applied (kernel, CLI)", () => {
       expect(apply.err).toBe("");
       expect(JSON.parse(apply.out)).toMatchObject({ backend: "nftables", changed: true });
       expect(await moat(ns, ["status"])).toMatchObject({ code: 0, out: expect.stringContaining("agrees") });
-      await runOk(r, "nft", ["insert", "rule", "inet", "moat", "moat-eg", "accept"]);
+      await runOk(r, "nft", ["insert", "rule", "inet", "moat-a", "moat-eg", "accept"]);
       const changed = await moat(ns, ["status", "-o", "json"]);
       expect(changed.code).toBe(1);
       expect(JSON.parse(changed.out).differences).toEqual([{ kind: "chain-changed", name: "inet moat-eg", detail: expect.any(String) }]);
-      await runOk(r, "nft", ["flush", "chain", "inet", "moat", "forward"]);
+      await runOk(r, "nft", ["flush", "chain", "inet", "moat-a", "forward"]);
       const flushed = JSON.parse((await moat(ns, ["status", "-o", "json"])).out);
       expect(flushed.differences.map((d: { kind: string }) => d.kind)).toContain("hook-missing");
       expect((await moat(ns, ["reset"])).code).toBe(0);

@@ -18,14 +18,14 @@ afterAll(async () => {
 });
 
 describe.each(examples())("example $name (node $node), nftables", ({ name, plan }) => {
-  const text = nftables.renderReplace(plan);
+  const text = nftables.DELETE_TABLES + nftables.renderTableText(plan);
 
   it("renders as its golden file", async () => {
     await expect(nftables.renderTableText(plan)).toMatchFileSnapshot(`__golden__/${name}.nft`);
   });
 
   it("is accepted by the real nft (nft -c -f)", async () => {
-    const r = await processRunner(ns).run("nft", ["-c", "-f", "-"], { input: nftables.renderReplace(plan) });
+    const r = await processRunner(ns).run("nft", ["-c", "-f", "-"], { input: text });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
   });
@@ -35,10 +35,10 @@ describe.each(examples())("example $name (node $node), nftables", ({ name, plan 
     const r = await k.run("nft", ["-f", "-"], { input: text });
     expect(r.stderr).toBe("");
     const rendering = nftables.renderNft(plan);
-    const t = k.nft.tables.get("inet moat")!;
+    const t = k.nft.tables.get("inet moat-a")!;
     for (const [chain, rules] of rendering.chains) expect(t.chains.get(chain)).toEqual(rules);
-    for (const s of rendering.sets) expect([...k.nft.tables.get(`${s.table ?? "inet"} moat`)!.sets.get(s.name)!.elements].sort()).toEqual(s.elements);
-    if (plan.bridged) expect(k.nft.tables.get("bridge moat")!.chains.get("prerouting")).toEqual(rendering.bridge);
+    for (const s of rendering.sets) expect([...k.nft.tables.get(`${s.table ?? "inet"} moat-a`)!.sets.get(s.name)!.elements].sort()).toEqual(s.elements);
+    if (plan.bridged) expect(k.nft.tables.get("bridge moat-a")!.chains.get("prerouting")).toEqual(rendering.bridge);
   });
 });
 
@@ -46,11 +46,11 @@ describe.each([...examples(), { name: "fixture planA", node: "node-1", plan: pla
   it("prints every chain exactly as rendered (so status needs no read-back at apply time)", async () => {
     const r = processRunner(ns);
     const rendering = nftables.renderNft(plan);
-    await runOk(r, "nft", ["-f", "-"], { input: nftables.renderReplace(plan, rendering) });
-    const back = parseNftTable((await runOk(r, "nft", ["-t", "list", "table", "inet", "moat"])).stdout);
+    await runOk(r, "nft", ["-f", "-"], { input: nftables.DELETE_TABLES + nftables.renderTableText(plan, rendering) });
+    const back = parseNftTable((await runOk(r, "nft", ["-t", "list", "table", "inet", "moat-a"])).stdout);
     for (const [name, rules] of rendering.chains) expect(back.chains.get(name), name).toEqual(rules);
     expect(back.chains.get(nftables.NFT_BASE_CHAIN)).toEqual(nftables.baseChain(plan, rendering.rulesHash));
-    if (rendering.bridge) expect(parseNftTable((await runOk(r, "nft", ["-t", "list", "table", "bridge", "moat"])).stdout).chains.get("prerouting")).toEqual(rendering.bridge);
+    if (rendering.bridge) expect(parseNftTable((await runOk(r, "nft", ["-t", "list", "table", "bridge", "moat-a"])).stdout).chains.get("prerouting")).toEqual(rendering.bridge);
   });
 });
 

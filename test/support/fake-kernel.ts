@@ -710,7 +710,8 @@ function canonicalMember(text: string, set: FakeSet): string {
 // ---- nftables ----
 //
 // What it models: tables of any family holding sets (declaration lines and elements) and chains (rule
-// lines, kept as given), changed by `nft -f` transactions (all or nothing), and read back by `nft list`.
+// lines, kept as given), changed by `nft -f` transactions (all or nothing: tables, `add`/`flush chain`,
+// elements), and read back by `nft list`.
 // It checks what the kernel would refuse of moat's output: a jump or goto to a chain or a lookup of a set
 // that does not exist, an element that is not of its set's type, deleting a table or element that is
 // not there, an unterminated block. Whether a rule's syntax is right is the real `nft -c`'s job: the
@@ -822,6 +823,16 @@ export class FakeNft {
           const key = `${m[1]} ${m[2]}`;
           if (!work.has(key)) work.set(key, { sets: new Map(), chains: new Map() });
           n = this.block(work.get(key)!, lines, n + 1);
+        } else if ((m = /^add chain (\w+) ([\w-]+) ([\w-]+)$/.exec(l))) {
+          const t = work.get(`${m[1]} ${m[2]}`);
+          if (!t) throw new NftError("Error: Could not process rule: No such file or directory");
+          if (!t.chains.has(m[3]!)) t.chains.set(m[3]!, []);
+        } else if ((m = /^flush chain (\w+) ([\w-]+) ([\w-]+)$/.exec(l))) {
+          const t = work.get(`${m[1]} ${m[2]}`);
+          const c = t?.chains.get(m[3]!);
+          if (!c) throw new NftError("Error: Could not process rule: No such file or directory");
+          // A base chain keeps its hook: only rules go.
+          t!.chains.set(m[3]!, c.filter((r) => r.startsWith("type ")));
         } else if ((m = /^(add|delete) element (\w+) ([\w-]+) ([\w-]+) \{ (.*) \}$/.exec(l))) {
           const set = work.get(`${m[2]} ${m[3]}`)?.sets.get(m[4]!);
           if (!set) throw new NftError(`Error: No such file or directory; did you mean set ‘${m[4]}’?`);

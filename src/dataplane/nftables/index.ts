@@ -1,42 +1,70 @@
-// The nftables executor: one `table inet moat`, changed by one `nft -f` transaction per apply.
+// The nftables executor: moat's rules in `table inet moat-a` or `table inet moat-b` (and a bridge table
+// of the same name when workloads are bridged), one generation live at a time.
 //
-// - Rules changed (or the kernel no longer holds what the record says): the whole table is replaced in
-//   one transaction (`table`, `delete table`, the new table), so no packet is judged by neither or by
-//   half of each; then the table is read back once (terse, without elements) for the record.
-// - Only set elements changed (same rules hash): `delete element` / `add element` in one transaction,
-//   from the difference between the record's elements and the Plan's; nothing is read back.
-// - Nothing changed: the record says so; a cheap check (the base chain alone) confirms the hook and its
+// - Rules changed (or the kernel no longer holds what the record says): make before break, in three
+//   transactions. (1) The other generation's tables are created whole beside the live ones: from then
+//   on both judge every packet, so a packet passes only what both allow, one of the two answers. (2)
+//   The old tables' base chains are emptied: only the new rules judge. (3) The old tables are deleted.
+//   Deleting a table while packets walk it (one transaction that replaces it) let a packet in flight
+//   miss its verdict-map entry and fall to the deny: connections both policies allow were refused
+//   (docs/design-changes.md). Then the table is read back once (terse, without elements) for the record.
+// - Only set elements changed (same rules hash): `delete element` / `add element` in one transaction on
+//   the live generation, from the difference between the record's elements and the Plan's.
+// - Nothing changed: the record says so; a cheap check (the state set alone) confirms the live table's
 //   rules hash, and nothing is written.
 import type { Plan } from "../../compile/index.js";
-import { NFT_FAMILY, NFT_TABLE, nftables } from "../../render/index.js";
+import { GENERATIONS, NFT_FAMILY, nftables, nftTable, nftTableGeneration, otherGeneration, type Generation } from "../../render/index.js";
 import { linesHash, type AppliedRecord } from "../record.js";
 import type { Runner } from "../runner.js";
 import { runChecked, runTool, unavailable, withFailedLine } from "../tools.js";
 import type { ApplyOptions, Dataplane, Difference, ReadBack, ResetReport } from "../types.js";
 import { planHash } from "../hash.js";
 import { ensureBridgeNetfilter } from "../bridge.js";
-import { parseNftTable, TABLE_ARGS, toReadBack } from "./read.js";
+import { parseNftTable, tableArgs, toReadBack } from "./read.js";
 
 const nftFile = (runner: Runner, text: string) => runTool(runner, "nft", ["-f", "-"], { input: text }).catch(withFailedLine);
 
-/** Whether moat has a table in nft: one small set of each table is listed (fast at any size). */
-export async function nftPresent(runner: Runner): Promise<boolean> {
-  const inet = await runner.run("nft", ["list", "set", NFT_FAMILY, NFT_TABLE, nftables.NFT_STATE_SET]);
-  const u = unavailable("nft", inet);
-  if (u && u.message.startsWith("needs root")) throw u;
-  if (inet.code === 0) return true;
-  // A table without its state set (cut short by hand): its base chain says it is there. (Slow only
-  // when the table is there and large, which the state set's absence makes unusual.)
-  if ((await runner.run("nft", ["list", "chain", NFT_FAMILY, NFT_TABLE, nftables.NFT_BASE_CHAIN])).code === 0) return true;
-  const bridge = await runner.run("nft", ["list", "set", "bridge", NFT_TABLE, nftables.BRIDGE_SPOOF_IF]);
-  return bridge.code === 0;
+/**
+ * moat's tables in this namespace. Each is found by listing one small set of it: `nft list tables`
+ * would make nft fetch the whole ruleset (minutes at 100k workloads). A table without its set (cut
+ * short by hand) is found by its base chain, looked for only when no set was found (then the ruleset
+ * holds no large table of moat's).
+ */
+export async function moatTables(runner: Runner): Promise<nftables.NftTableRef[]> {
+  const probes = GENERATIONS.flatMap((g) => [
+    { ref: { family: NFT_FAMILY, name: nftTable(g) } as nftables.NftTableRef, set: nftables.NFT_STATE_SET, chain: nftables.NFT_BASE_CHAIN },
+    { ref: { family: "bridge", name: nftTable(g) } as nftables.NftTableRef, set: nftables.BRIDGE_SPOOF_IF, chain: nftables.BRIDGE_CHAIN },
+  ]);
+  const found: nftables.NftTableRef[] = [];
+  for (const p of probes) {
+    const r = await runner.run("nft", ["list", "set", p.ref.family, p.ref.name, p.set]);
+    const u = unavailable("nft", r);
+    if (u && u.message.startsWith("needs root")) throw u;
+    if (r.code === 0) found.push(p.ref);
+  }
+  if (found.length) return found;
+  for (const p of probes) if ((await runner.run("nft", ["list", "chain", p.ref.family, p.ref.name, p.chain])).code === 0) found.push(p.ref);
+  return found;
 }
 
-async function readTable(runner: Runner, terse = false) {
-  const r = await runChecked(runner, "nft", terse ? ["-t", ...TABLE_ARGS] : TABLE_ARGS);
+/** Whether moat has a table in nft. */
+export async function nftPresent(runner: Runner): Promise<boolean> {
+  return (await moatTables(runner)).length > 0;
+}
+
+/** The live generation: the record's when its table is there, else the one inet table there is. */
+function liveGeneration(tables: nftables.NftTableRef[], recorded?: Generation): Generation | undefined {
+  const inet = tables.filter((t) => t.family === NFT_FAMILY).map((t) => nftTableGeneration(t.name)!);
+  if (recorded && inet.includes(recorded)) return recorded;
+  return inet[0];
+}
+
+async function readTable(runner: Runner, generation: Generation, terse = false) {
+  const args = tableArgs(generation);
+  const r = await runChecked(runner, "nft", terse ? ["-t", ...args] : args);
   if (r.code !== 0) {
     if (/No such file or directory/.test(r.stderr)) return undefined;
-    await runTool(runner, "nft", terse ? ["-t", ...TABLE_ARGS] : TABLE_ARGS);
+    await runTool(runner, "nft", terse ? ["-t", ...args] : args);
   }
   return parseNftTable(r.stdout);
 }
@@ -53,9 +81,9 @@ function elementChanges(before: Record<string, string[]>, sets: nftables.NftSet[
   return out;
 }
 
-/** The rules hash the table carries now, cheaply: the comment of one empty set (see NFT_STATE_SET). */
-async function hookHash(runner: Runner): Promise<string | undefined> {
-  const r = await runner.run("nft", ["list", "set", NFT_FAMILY, NFT_TABLE, nftables.NFT_STATE_SET]);
+/** The rules hash a generation's table carries, cheaply: the comment of one empty set (see NFT_STATE_SET). */
+async function hookHash(runner: Runner, generation: Generation): Promise<string | undefined> {
+  const r = await runner.run("nft", ["list", "set", NFT_FAMILY, nftTable(generation), nftables.NFT_STATE_SET]);
   if (r.code !== 0) return undefined;
   return /comment "moat plan ([0-9a-f]{12})"/.exec(r.stdout)?.[1];
 }
@@ -68,19 +96,19 @@ function expectedChains(plan: Plan, r: nftables.NftRendering): Record<string, st
   return out;
 }
 
-async function readBridge(runner: Runner, terse = false) {
-  const r = await runner.run("nft", [...(terse ? ["-t"] : []), "list", "table", "bridge", NFT_TABLE]);
+async function readBridge(runner: Runner, generation: Generation, terse = false) {
+  const r = await runner.run("nft", [...(terse ? ["-t"] : []), ...tableArgs(generation, "bridge")]);
   return r.code === 0 ? parseNftTable(r.stdout) : undefined;
 }
 
 const isInterval = (s: { decl: string[] }) => s.decl.includes("flags interval");
 
 export function nftablesDataplane(runner: Runner): Dataplane {
-  const record = (plan: Plan, rendering: nftables.NftRendering, chains: Record<string, string>, setHashes: Record<string, string>): AppliedRecord & { elements: Record<string, string[]> } => ({
+  const record = (plan: Plan, rendering: nftables.NftRendering, generation: Generation, chains: Record<string, string>, setHashes: Record<string, string>): AppliedRecord & { elements: Record<string, string[]> } => ({
     version: 1,
     backend: "nftables",
     node: plan.node,
-    generation: "a",
+    generation,
     rulesHash: rendering.rulesHash,
     planHash: planHash(plan),
     appliedAt: new Date().toISOString(),
@@ -91,57 +119,88 @@ export function nftablesDataplane(runner: Runner): Dataplane {
   });
   const counts = (plan: Plan, r: nftables.NftRendering) => ({ rules: [...r.chains.values()].reduce((n, c) => n + c.length, 0), sets: r.sets.length, planHash: planHash(plan) });
 
-  async function replace(plan: Plan, r: nftables.NftRendering, before: Record<string, string[]> | undefined) {
-    await nftFile(runner, nftables.renderReplace(plan, r));
+  /** Make before break (see the header): the Plan's tables in generation `next`, then the others emptied and removed. */
+  async function replace(plan: Plan, r: nftables.NftRendering, before: Record<string, string[]> | undefined, tables: nftables.NftTableRef[], next: Generation) {
+    // Left from a swap cut short: both generations are there. The recorded one keeps judging while the
+    // stale one is emptied and removed, so its name can be built anew.
+    const stale = tables.filter((t) => t.name === nftTable(next));
+    if (stale.length) {
+      await nftFile(runner, nftables.renderNeutralise(stale));
+      await nftFile(runner, nftables.renderDeleteTables(stale));
+    }
+    await nftFile(runner, nftables.renderTableText(plan, r, next));
+    const old = tables.filter((t) => t.name !== nftTable(next));
+    if (old.length) {
+      await nftFile(runner, nftables.renderNeutralise(old));
+      await nftFile(runner, nftables.renderDeleteTables(old));
+    }
     const chains = expectedChains(plan, r);
     const sets: Record<string, string> = { [nftables.NFT_STATE_SET]: linesHash([]) };
     for (const s of r.sets) {
       if (isInterval(s)) {
-        const one = await runTool(runner, "nft", ["list", "set", s.table ?? NFT_FAMILY, NFT_TABLE, s.name]);
+        const one = await runTool(runner, "nft", ["list", "set", s.table ?? NFT_FAMILY, nftTable(next), s.name]);
         sets[s.name] = linesHash(parseNftTable(one.stdout).sets.get(s.name)?.elements ?? []);
       } else sets[s.name] = linesHash(s.elements);
     }
     const created = r.sets.filter((s) => !before || !(s.name in before)).length;
-    return { record: record(plan, r, chains, sets), created };
+    return { record: record(plan, r, next, chains, sets), created };
   }
 
   return {
     backend: "nftables",
-    read: async (): Promise<ReadBack> => toReadBack(await readTable(runner), await readBridge(runner)),
+    async read(prefer?: Generation): Promise<ReadBack> {
+      const tables = await moatTables(runner);
+      const live = liveGeneration(tables, prefer) ?? prefer ?? "a";
+      const hooked = tables.filter((t) => t.family === NFT_FAMILY).length;
+      return toReadBack(await readTable(runner, live), await readBridge(runner, live), live, hooked);
+    },
     async apply(plan: Plan, prior: AppliedRecord | undefined, opts: ApplyOptions = {}) {
       const notes = plan.bridged ? await ensureBridgeNetfilter(runner) : [];
       const t = performance.now();
       const r = nftables.renderNft(plan);
       const renderMs = performance.now() - t;
       const before = (prior as (AppliedRecord & { elements?: Record<string, string[]> }) | undefined)?.elements;
-      const base = { backend: "nftables" as const, rulesHash: r.rulesHash, generation: "a" as const, notes, renderMs, ...counts(plan, r) };
-      if (!opts.resync && !prior?.drift && prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner)) === r.rulesHash) {
+      const cheap = { backend: "nftables" as const, rulesHash: r.rulesHash, notes, renderMs, ...counts(plan, r) };
+      // Nothing changed, or only elements: the record's generation, checked by its state set alone.
+      if (!opts.resync && !prior?.drift && prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner, prior.generation)) === r.rulesHash) {
+        const base = { ...cheap, generation: prior.generation };
         const changes = elementChanges(before, r.sets);
         if (!changes.length) return { report: { ...base, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
         try {
-          await nftFile(runner, nftables.renderElementChanges(changes));
-          const next = record(plan, r, prior.chains, { ...prior.sets, ...Object.fromEntries(changes.map((c) => [c.set, linesHash(r.sets.find((s) => s.name === c.set)!.elements)])) });
+          await nftFile(runner, nftables.renderElementChanges(changes, prior.generation));
+          const next = record(plan, r, prior.generation, prior.chains, { ...prior.sets, ...Object.fromEntries(changes.map((c) => [c.set, linesHash(r.sets.find((s) => s.name === c.set)!.elements)])) });
           return { report: { ...base, changed: true, rulesChanged: false, setsCreated: 0, setsUpdated: changes.length, setsRemoved: 0 }, record: next };
         } catch {
           // The kernel's elements are not what the record says (someone changed them): resync in full.
         }
       }
-      const { record: next, created } = await replace(plan, r, before);
+      const tables = await moatTables(runner);
+      const live = liveGeneration(tables, prior?.generation);
+      const next = live ? otherGeneration(live) : "a";
+      const { record: rec, created } = await replace(plan, r, before, tables, next);
       const removed = before ? Object.keys(before).filter((n) => !r.sets.some((s) => s.name === n)).length : 0;
-      return { report: { ...base, changed: true, rulesChanged: true, setsCreated: created, setsUpdated: 0, setsRemoved: removed }, record: next };
+      return { report: { ...cheap, generation: next, changed: true, rulesChanged: true, setsCreated: created, setsUpdated: 0, setsRemoved: removed }, record: rec };
     },
     async reset(): Promise<ResetReport> {
-      const table = await readTable(runner, true);
-      const bridge = await readBridge(runner);
-      if (!table && !bridge) return { chains: 0, sets: 0 };
+      const tables = await moatTables(runner);
+      if (!tables.length) return { chains: 0, sets: 0 };
+      const total = { chains: 0, sets: 0 };
+      for (const t of tables) {
+        const g = nftTableGeneration(t.name)!;
+        const read = t.family === "bridge" ? await readBridge(runner, g, true) : await readTable(runner, g, true);
+        total.chains += read?.chains.size ?? 0;
+        total.sets += read?.sets.size ?? 0;
+      }
       await nftFile(runner, nftables.DELETE_TABLES);
-      return { chains: (table?.chains.size ?? 0) + (bridge?.chains.size ?? 0), sets: (table?.sets.size ?? 0) + (bridge?.sets.size ?? 0) };
+      return total;
     },
     async verify(rec: AppliedRecord): Promise<Difference[]> {
-      const hash = await hookHash(runner);
-      if (hash === undefined) return [{ kind: "hook-missing", name: "inet", detail: "moat's forward base chain or its jump is missing" }];
+      const hash = await hookHash(runner, rec.generation);
+      if (hash === undefined) return [{ kind: "hook-missing", name: "inet", detail: `moat's table ${nftTable(rec.generation)} or its state set is missing` }];
       if (hash !== rec.rulesHash) return [{ kind: "hook-changed", name: "inet", detail: `the base chain carries rules ${hash}, applied were ${rec.rulesHash}` }];
       const r = await runner.run("nft", ["-t", "list", "sets"]);
+      const other = nftTable(otherGeneration(rec.generation));
+      if (new RegExp(`^table ${NFT_FAMILY} ${other} \\{`, "m").test(r.stdout)) return [{ kind: "hook-duplicated", name: "inet", detail: `the other generation's table ${other} is there too (a swap cut short): both judge every packet` }];
       const names = new Set([...r.stdout.matchAll(/^\s*(?:set|map) (\S+) \{/gm)].map((m) => m[1]!));
       return Object.keys(rec.sets)
         .filter((n) => !names.has(n))

@@ -1,5 +1,5 @@
-// moat's nft table read back: `nft list table inet moat` parsed into the neutral view.
-import { generationOf, NFT_FAMILY, NFT_TABLE, rulesHashOf } from "../../render/index.js";
+// moat's nft table read back: `nft list table inet moat-a` (or moat-b) parsed into the neutral view.
+import { NFT_FAMILY, nftTable, rulesHashOf, type Generation } from "../../render/index.js";
 import { nftables } from "../../render/index.js";
 import type { ReadBack } from "../types.js";
 
@@ -45,22 +45,26 @@ export function parseNftTable(text: string): NftTable {
   return { chains, sets };
 }
 
-export function toReadBack(table: NftTable | undefined, bridge?: NftTable): ReadBack {
+/**
+ * The neutral view of one generation's tables. `hooked`: how many of moat's inet tables hook forward
+ * (two while a swap is cut short: both judge every packet).
+ */
+export function toReadBack(table: NftTable | undefined, bridge?: NftTable, generation: Generation = "a", hooked = table ? 1 : 0): ReadBack {
   const bridgeChains = [...(bridge?.chains ?? [])].map(([n, l]): [string, string[]] => [`bridge ${n}`, l]);
   const bridgeSets = [...(bridge?.sets ?? [])].map(([n, s]): [string, string[]] => [n, s.elements]);
   if (!table) return { backend: "nftables", hooks: { inet: { position: -1, count: 0 } }, chains: new Map(bridgeChains), sets: new Map(bridgeSets) };
   const base = table.chains.get(nftables.NFT_BASE_CHAIN);
-  const hooked = !!base && base.some((l) => l.startsWith("type filter hook forward"));
+  const hooks = !!base && base.some((l) => l.startsWith("type filter hook forward"));
   const jump = base?.find((l) => l.startsWith("jump "));
   const comment = jump && /comment "([^"]*)"/.exec(jump)?.[1];
   const hash = comment ? rulesHashOf(comment) : undefined;
-  const position = hooked && jump && base!.filter((l) => !l.startsWith("type ")).indexOf(jump) === 0 ? 0 : hooked && jump ? 1 : -1;
+  const position = hooks && jump && base!.filter((l) => !l.startsWith("type ")).indexOf(jump) === 0 ? 0 : hooks && jump ? 1 : -1;
   return {
     backend: "nftables",
-    hooks: { inet: { position, count: hooked && jump ? 1 : 0, ...(hooked && jump ? { generation: generationOf("moat-a-fwd")! } : {}), ...(hash ? { rulesHash: hash } : {}) } },
+    hooks: { inet: { position, count: hooks && jump ? Math.max(1, hooked) : 0, ...(hooks && jump ? { generation } : {}), ...(hash ? { rulesHash: hash } : {}) } },
     chains: new Map([...[...table.chains].map(([n, l]): [string, string[]] => [`${NFT_FAMILY} ${n}`, l]), ...bridgeChains]),
     sets: new Map([...[...table.sets].map(([n, s]): [string, string[]] => [n, s.elements]), ...bridgeSets]),
   };
 }
 
-export const TABLE_ARGS = ["list", "table", NFT_FAMILY, NFT_TABLE];
+export const tableArgs = (generation: Generation, family: string = NFT_FAMILY) => ["list", "table", family, nftTable(generation)];

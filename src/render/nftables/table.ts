@@ -1,4 +1,4 @@
-// The Plan as one `table inet moat` for `nft -f`: both families in one table and one transaction.
+// The Plan as one `table inet moat-a` (or moat-b, the generation) for `nft -f`: both families in one table.
 //
 // - A base chain "forward" hooks forward at priority filter - 10, before iptables' filter FORWARD and
 //   firewalld's tables (priority filter, 0), so moat judges first, as at FORWARD 1 with iptables. Its
@@ -15,7 +15,7 @@
 // is element adds and deletes.
 import { createHash } from "node:crypto";
 import { IDENTITY_MASK, type Match, type Plan, type PlanRule, type PlanSet, type SetMatch, type SetMember, type Verdict } from "../../compile/index.js";
-import { hookComment, NFT_FAMILY, NFT_TABLE, type Family } from "../names.js";
+import { hookComment, NFT_FAMILY, NFT_TABLES, nftTable, type Family, type Generation } from "../names.js";
 import { escapeNft, nftString } from "./escape.js";
 import { dispatchOf } from "./dispatch.js";
 
@@ -45,7 +45,7 @@ export interface NftRendering {
   sets: NftSet[];
   /** Each chain's declaration and rules, in order, keyed by chain name. */
   chains: Map<string, string[]>;
-  /** Bridge mode: the prerouting chain of `table bridge moat`, which checks the source address of every
+  /** Bridge mode: the prerouting chain of `table bridge moat-a` (or moat-b), which checks the source address of every
    * frame from a workload's bridge port (nft cannot see the bridge port in the inet forward hook). */
   bridge?: string[];
 }
@@ -262,34 +262,52 @@ export function baseChain(plan: Plan, rulesHash: string): string[] {
 
 const block = (kind: string, name: string, lines: string[]) => [`\t${kind} ${name} {`, ...lines.map((l) => `\t\t${l}`), "\t}"];
 
-/** `table inet moat { ... }` with every set (and its elements) and chain. */
-export function renderTableText(plan: Plan, r: NftRendering = renderNft(plan)): string {
-  const lines = [`table ${NFT_FAMILY} ${NFT_TABLE} {`];
+/** `table inet moat-a { ... }` (or moat-b) with every set (and its elements) and chain. */
+export function renderTableText(plan: Plan, r: NftRendering = renderNft(plan), generation: Generation = "a"): string {
+  const table = nftTable(generation);
+  const lines = [`table ${NFT_FAMILY} ${table} {`];
   for (const s of r.sets.filter((x) => !x.table)) lines.push(...block(s.decl[0]!.includes(" : ") ? "map" : "set", s.name, [...s.decl, ...(s.elements.length ? [`elements = { ${s.elements.join(", ")} }`] : [])]));
   lines.push(...block("set", NFT_STATE_SET, ["type ifname", `comment ${nftString(hookComment(r.rulesHash), 64)}`]));
   lines.push(...block("chain", NFT_BASE_CHAIN, baseChain(plan, r.rulesHash)));
   for (const [name, rules] of r.chains) lines.push(...block("chain", name, rules));
   lines.push("}");
   if (r.bridge) {
-    lines.push(`table bridge ${NFT_TABLE} {`);
+    lines.push(`table bridge ${table} {`);
     for (const s of r.sets.filter((x) => x.table === "bridge")) lines.push(...block("set", s.name, [...s.decl, ...(s.elements.length ? [`elements = { ${s.elements.join(", ")} }`] : [])]));
     lines.push(...block("chain", BRIDGE_CHAIN, r.bridge), "}");
   }
   return lines.join("\n") + "\n";
 }
 
-/** One `nft -f` transaction that replaces moat's table (whatever it held) by the Plan's. */
-export function renderReplace(plan: Plan, r: NftRendering = renderNft(plan)): string {
-  return `${DELETE_TABLES}${renderTableText(plan, r)}`;
+/** A table of moat's, by family and name: `inet moat-a`, `bridge moat-b`. */
+export interface NftTableRef {
+  family: typeof NFT_FAMILY | "bridge";
+  name: string;
 }
 
-/** Removes both of moat's tables, whether they exist or not (a table is created before it is deleted). */
-export const DELETE_TABLES = `table ${NFT_FAMILY} ${NFT_TABLE}\ndelete table ${NFT_FAMILY} ${NFT_TABLE}\ntable bridge ${NFT_TABLE}\ndelete table bridge ${NFT_TABLE}\n`;
+const baseChainOf = (t: NftTableRef) => (t.family === "bridge" ? BRIDGE_CHAIN : NFT_BASE_CHAIN);
+
+/**
+ * Empties the base chains of these tables (their hooks then accept all), in one transaction: the step
+ * between building the new generation and removing the old, so that no packet still walks the old
+ * chains when their sets and maps go (`add chain` first: a flush of a missing chain would fail).
+ */
+export function renderNeutralise(tables: readonly NftTableRef[]): string {
+  return tables.map((t) => `add chain ${t.family} ${t.name} ${baseChainOf(t)}\nflush chain ${t.family} ${t.name} ${baseChainOf(t)}\n`).join("");
+}
+
+/** Deletes these tables in one transaction. */
+export function renderDeleteTables(tables: readonly NftTableRef[]): string {
+  return tables.map((t) => `delete table ${t.family} ${t.name}\n`).join("");
+}
+
+/** Removes every table moat may have (both generations, both families), whether they exist or not (a table is created before it is deleted). */
+export const DELETE_TABLES = (["inet", "bridge"] as const).flatMap((f) => NFT_TABLES.map((n) => `table ${f} ${n}\ndelete table ${f} ${n}\n`)).join("");
 
 /** One `nft -f` transaction of element adds and deletes. */
-export function renderElementChanges(changes: { set: string; table?: "bridge"; add: string[]; remove: string[] }[]): string {
+export function renderElementChanges(changes: { set: string; table?: "bridge"; add: string[]; remove: string[] }[], generation: Generation = "a"): string {
   const lines: string[] = [];
-  const at = (c: { table?: "bridge" }) => `${c.table ?? NFT_FAMILY} ${NFT_TABLE}`;
+  const at = (c: { table?: "bridge" }) => `${c.table ?? NFT_FAMILY} ${nftTable(generation)}`;
   // A map's element is deleted by its key alone.
   for (const c of changes) if (c.remove.length) lines.push(`delete element ${at(c)} ${c.set} { ${c.remove.map((e) => e.replace(/ : .*$/, "")).join(", ")} }`);
   for (const c of changes) if (c.add.length) lines.push(`add element ${at(c)} ${c.set} { ${c.add.join(", ")} }`);
