@@ -6,6 +6,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The parsed JSON body of the answer, when it was JSON (a 422 holds its issues). */
+    readonly body?: unknown,
   ) {
     super(message);
   }
@@ -22,21 +24,24 @@ function headers(token: string, body?: unknown): Record<string, string> {
 async function failure(res: Response): Promise<ApiError> {
   const text = await res.text();
   let message = text;
+  let body: { message?: string; error?: string } | undefined;
   try {
-    const body = JSON.parse(text) as { message?: string; error?: string };
+    body = JSON.parse(text) as { message?: string; error?: string };
     message = body.message ?? body.error ?? text;
   } catch {
     // not JSON: the text as it is
   }
-  return new ApiError(res.status, message || `HTTP ${res.status}`);
+  return new ApiError(res.status, message || `HTTP ${res.status}`, body);
 }
 
-export async function apiCall<T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<T> {
+/** A JSON call; with `yaml`, the body is that text as application/yaml (manifests, as the CLI sends them). */
+export async function apiCall<T>(path: string, init: { method?: string; body?: unknown; yaml?: string; token?: string } = {}): Promise<T> {
   const token = init.token ?? storedToken() ?? "";
+  const sending = init.yaml ?? init.body;
   const res = await fetch(path, {
-    method: init.method ?? (init.body !== undefined ? "POST" : "GET"),
-    headers: headers(token, init.body),
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    method: init.method ?? (sending !== undefined ? "POST" : "GET"),
+    headers: init.yaml !== undefined ? { ...headers(token), "content-type": "application/yaml" } : headers(token, init.body),
+    ...(init.yaml !== undefined ? { body: init.yaml } : init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
   });
   if (!res.ok) throw await failure(res);
   return (await res.json()) as T;

@@ -1,4 +1,4 @@
-// The web view's entry (bundled by esbuild into dist/ui/index.js): login, the three views, and the live
+// The web view's entry (bundled by esbuild into dist/ui/index.js): login, the four views, and the live
 // link to the server. One state object; every change calls draw(), which renders it with lit (which puts
 // every string from the API into the page as text, never as HTML). The watch stream (GET /v1/watch) says
 // when the stored model moved; the page then reloads what it shows. Nodes are polled: their reports are
@@ -7,8 +7,12 @@ import "./zod-config.js";
 import { html, nothing, render } from "lit";
 import { ApiError, apiCall, followWatch, forgetToken, storedToken, storeToken } from "./api.js";
 import { groupWorkloads, matrixTable, probeKey, ROW_PX, type GroupBy, type MatrixProbe } from "./matrix-view.js";
+import { graphContent, type GraphContent } from "./graph-edges.js";
+import type { GraphLayout } from "./graph-layout.js";
+import { downloadSvg, graphFileName, graphSvg, textWidth } from "./graph-view.js";
 import { nodesTable, type NodeRow } from "./nodes-view.js";
 import { policiesTable } from "./policies-view.js";
+import { editableYaml, saveFailure, type EditState } from "./policy-editor.js";
 import { declaredPortList, parsePortText, selectorFilter, snapshotOf, type Resource, type Snapshot } from "./resources.js";
 import { parseRoute, routeHash, type Route } from "./route.js";
 import { whyPanel, type CheckAnswer } from "./why-panel.js";
@@ -22,6 +26,12 @@ interface State {
   matrixLoading?: string;
   why?: { probe: MatrixProbe; check?: CheckAnswer; error?: string };
   nodes?: { revision: number; items: NodeRow[] };
+  /** The graph for a port ("" for every declared port), grouping and revision (its key). */
+  graph?: { key: string; port: string; content?: GraphContent; layout?: GraphLayout; error?: string };
+  /** The token's role (GET /v1/whoami): only an admin is offered the policy editor. */
+  role?: string;
+  edit?: EditState;
+  saved?: string;
   groupBy: GroupBy;
   collapsed: Set<string>;
   filter: string;
@@ -112,6 +122,67 @@ async function loadNodes() {
   }
 }
 
+async function loadGraph() {
+  const snap = state.snap;
+  if (!snap) return;
+  const port = state.route.params.get("port") ?? "";
+  const key = JSON.stringify([port, state.groupBy, snap.revision]);
+  if (state.graph?.key === key) return;
+  const parsed = port ? parsePortText(port) : undefined;
+  if (parsed && !parsed.ok) {
+    state.graph = { key, port, error: parsed.message };
+    return draw();
+  }
+  state.graph = { key, port };
+  draw();
+  try {
+    const asked = performance.now();
+    // No port: every port the workloads declare, as `moat matrix` without --port.
+    const ports = parsed?.ok ? [{ protocol: parsed.protocol, ...(parsed.port ? { port: parsed.port } : {}) }] : [];
+    const { probes } = await apiCall<{ probes: MatrixProbe[] }>("/v1/matrix", { body: { ports } });
+    const content = graphContent(snap.workloads, probes, state.groupBy);
+    const { layoutGraph } = await import("./graph-layout.js");
+    const laid = performance.now();
+    const layout = await layoutGraph(content, textWidth);
+    document.body.dataset.graphLayoutMs = String(Math.round(performance.now() - laid));
+    document.body.dataset.graphMs = String(Math.round(performance.now() - asked));
+    if (state.graph?.key === key) state.graph = { key, port, content, layout };
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return fail(e);
+    if (state.graph?.key === key) state.graph = { key, port, error: e instanceof Error ? e.message : String(e) };
+  }
+  draw();
+}
+
+async function loadRole() {
+  try {
+    state.role = (await apiCall<{ role: string }>("/v1/whoami")).role;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) throw e;
+    // An older server without whoami: read-only, which is always safe.
+    state.role = undefined;
+  }
+}
+
+async function savePolicy() {
+  const edit = state.edit;
+  if (!edit || edit.saving) return;
+  const sent = edit.text;
+  state.edit = { ...edit, saving: true };
+  draw();
+  try {
+    const r = await apiCall<{ revision: number; created: string[]; updated: string[]; unchanged: string[] }>("/v1/apply", { yaml: sent });
+    const said = [...r.created.map((n) => `${n} created`), ...r.updated.map((n) => `${n} configured`), ...r.unchanged.map((n) => `${n} unchanged`)];
+    state.edit = undefined;
+    state.saved = `Saved: ${said.join(", ")}; revision ${r.revision}.`;
+    await refresh();
+  } catch (e) {
+    if (state.edit?.text === sent) state.edit = { id: edit.id, text: sent, sent, ...saveFailure(e) };
+    else if (state.edit) state.edit = { ...state.edit, saving: false };
+  }
+  draw();
+}
+
 async function why(probe: MatrixProbe) {
   state.why = { probe };
   draw();
@@ -130,6 +201,7 @@ async function refresh() {
     await loadSnapshot();
     draw();
     if (state.route.view === "matrix") await loadMatrix();
+    if (state.route.view === "graph") await loadGraph();
     if (state.route.view === "nodes") await loadNodes();
   } catch (e) {
     fail(e);
@@ -170,7 +242,7 @@ function follow() {
 
 async function start() {
   try {
-    await loadSnapshot();
+    await Promise.all([loadSnapshot(), loadRole()]);
   } catch (e) {
     return fail(e);
   }
@@ -184,9 +256,11 @@ async function start() {
 async function onRoute() {
   state.route = parseRoute(location.hash);
   state.error = undefined;
+  state.saved = undefined;
   draw();
   if (!state.snap) return;
   if (state.route.view === "matrix") await loadMatrix();
+  if (state.route.view === "graph") await loadGraph();
   if (state.route.view === "nodes") await loadNodes();
 }
 
@@ -273,6 +347,53 @@ function matrixView(snap: Snapshot) {
     <p class="hint">${shown.length} of ${snap.workloads.length} workloads in ${groupWorkloads(shown, state.groupBy).length} groups</p>`;
 }
 
+function graphView(snap: Snapshot) {
+  const g = state.graph;
+  const port = state.route.params.get("port") ?? "";
+  const ports = declaredPortList(snap.workloads);
+  if (port && !ports.includes(port)) ports.push(port);
+  const title = `moat: allowed traffic between ${state.groupBy === "network" ? "networks" : "namespaces"} on ${port || "every declared port"} (revision ${snap.revision})`;
+  const download = () => {
+    const el = root.querySelector<SVGSVGElement>("svg.graph");
+    if (el) downloadSvg(el, graphFileName(port, state.groupBy, snap.revision));
+  };
+  return html`<div class="toolbar">
+      <label>Port
+        <select @change=${(e: Event) => (location.hash = routeHash("graph", { port: (e.target as HTMLSelectElement).value }))}>
+          <option value="" .selected=${!port}>every declared port</option>
+          ${ports.map((p) => html`<option .selected=${p === port} value=${p}>${p}</option>`)}
+        </select>
+      </label>
+      <label>Nodes are
+        <select @change=${(e: Event) => ((state.groupBy = (e.target as HTMLSelectElement).value as GroupBy), (state.collapsed = new Set()), void loadGraph())}>
+          <option value="network" .selected=${state.groupBy === "network"}>networks</option>
+          <option value="namespace" .selected=${state.groupBy === "namespace"}>namespaces</option>
+        </select>
+      </label>
+      <button class="download" ?disabled=${!g?.layout} @click=${download}>Download SVG</button>
+      <span class="legend">an arrow: new connections allowed from workloads of one group to another's (a loop: within one), on the ports it names</span>
+    </div>
+    ${g?.error ? html`<p class="error">${g.error}</p>` : nothing}
+    ${g && !g.layout && !g.error ? html`<p class="hint">laying out the graph…</p>` : nothing}
+    ${g?.layout ? html`<div class="graph-scroll">${graphSvg(g.layout, title)}</div>` : nothing}
+    ${g?.content ? html`<p class="hint">${g.content.groups.length} groups, ${g.content.edges.length} edges with allowed traffic</p>` : nothing}`;
+}
+
+function policiesView(snap: Snapshot) {
+  const open = state.route.params.get("name");
+  return policiesTable(snap.policies, open, {
+    canEdit: state.role === "admin",
+    ...(state.edit ? { edit: state.edit } : {}),
+    ...(state.saved ? { saved: state.saved } : {}),
+    onEdit: (p) => ((state.saved = undefined), (state.edit = { id: p.id, text: editableYaml(p.resource) }), draw()),
+    actions: {
+      input: (text) => state.edit && (state.edit.text = text),
+      save: () => void savePolicy(),
+      cancel: () => ((state.edit = undefined), draw()),
+    },
+  });
+}
+
 function draw() {
   if (!storedToken()) return render(loginView(), root);
   const snap = state.snap;
@@ -281,7 +402,7 @@ function draw() {
   render(
     html`<header>
         <span class="brand">moat</span>
-        <nav>${tab("matrix", "Matrix")} ${tab("nodes", "Nodes")} ${tab("policies", "Policies")}</nav>
+        <nav>${tab("matrix", "Matrix")} ${tab("graph", "Graph")} ${tab("nodes", "Nodes")} ${tab("policies", "Policies")}</nav>
         <span class="status">${snap ? html`revision <b class="revision">${snap.revision}</b>` : "loading…"} · <span class="live ${state.live}">${state.live}</span></span>
         <button class="logout" @click=${() => logout()}>Log out</button>
       </header>
@@ -291,11 +412,13 @@ function draw() {
           ? nothing
           : v === "matrix"
             ? matrixView(snap)
+            : v === "graph"
+              ? graphView(snap)
             : v === "nodes"
               ? state.nodes
                 ? nodesTable(state.nodes.items, snap.revision)
                 : html`<p class="hint">loading nodes…</p>`
-              : policiesTable(snap.policies, state.route.params.get("name"))}
+              : policiesView(snap)}
       </main>`,
     root,
   );

@@ -1,11 +1,22 @@
 // The policies in evaluation order with their selectors and how many workloads each selects; one of them
-// opened shows its YAML. Read-only.
+// opened shows its YAML. Read-only for viewers; an admin gets an Edit button on the opened one.
 import { html, nothing, type TemplateResult } from "lit";
 import { stringify } from "yaml";
+import { policyEditor, type EditorActions, type EditState } from "./policy-editor.js";
 import type { UiPolicy } from "./resources.js";
 import { routeHash } from "./route.js";
 
-export function policiesTable(policies: UiPolicy[], open: string | null): TemplateResult {
+export interface PolicyEditing {
+  /** Whether the token's role may write (GET /v1/whoami said admin). */
+  canEdit: boolean;
+  edit?: EditState;
+  /** What the last save stored. */
+  saved?: string;
+  onEdit: (p: UiPolicy) => void;
+  actions: EditorActions;
+}
+
+export function policiesTable(policies: UiPolicy[], open: string | null, editing?: PolicyEditing): TemplateResult {
   const shown = open ? policies.find((p) => p.id === open) : undefined;
   return html`<table class="policies">
       <thead>
@@ -26,8 +37,13 @@ export function policiesTable(policies: UiPolicy[], open: string | null): Templa
     </table>
     ${policies.length ? nothing : html`<p class="hint">no policies stored</p>`}
     ${shown
-      ? html`<h3>${shown.id}</h3>
-          <pre class="yaml">${stringify({ apiVersion: shown.resource.apiVersion, kind: shown.resource.kind, metadata: shown.resource.metadata, spec: shown.resource.spec })}</pre>`
+      ? html`<h3>${shown.id}
+            ${editing?.canEdit && editing.edit?.id !== shown.id ? html`<button class="edit" @click=${() => editing.onEdit(shown)}>Edit</button>` : nothing}
+          </h3>
+          ${editing?.edit?.id === shown.id
+            ? policyEditor(editing.edit, editing.actions)
+            : html`${editing?.saved ? html`<p class="saved" role="status">${editing.saved}</p>` : nothing}
+                <pre class="yaml">${stringify({ apiVersion: shown.resource.apiVersion, kind: shown.resource.kind, metadata: shown.resource.metadata, spec: shown.resource.spec })}</pre>`}`
       : open
         ? html`<p class="error">no policy ${open}</p>`
         : nothing}`;

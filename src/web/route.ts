@@ -1,12 +1,12 @@
-// The address of a view: #/matrix?port=80/TCP, #/nodes, #/policies?name=P, so a view can be linked.
-export type ViewName = "matrix" | "nodes" | "policies";
+// The address of a view: #/matrix?port=80/TCP, #/graph?port=80/TCP, #/nodes, #/policies?name=P, so a view can be linked.
+export type ViewName = "matrix" | "graph" | "nodes" | "policies";
 
 export interface Route {
   view: ViewName;
   params: URLSearchParams;
 }
 
-const VIEWS: ViewName[] = ["matrix", "nodes", "policies"];
+const VIEWS: ViewName[] = ["matrix", "graph", "nodes", "policies"];
 
 export function parseRoute(hash: string): Route {
   const m = /^#\/([a-z]+)(?:\?(.*))?$/.exec(hash);
