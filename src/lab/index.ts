@@ -1,4 +1,5 @@
-// The lab: real test hosts in network namespaces (DESIGN.md "Verification", item 3).
+// The lab: real hosts in network namespaces (DESIGN.md "Verification", item 3): createLab for the kernel
+// tests (in-process, gone with them), and labUp/labProbe/labDown behind `moat lab` and `moat demo`.
 export { createLab, labPrefix, LabSpecInvalid, type CreateLabOptions, type Lab, type ProbeOutcome, type ProbeResult } from "./lab.js";
 export { withLabInterfaces, type LabNetwork, type LabSpec } from "./spec.js";
 export { planLab, type LabAddress, type LabPlan, type PlannedBridge, type PlannedNode, type PlannedWorkload } from "./plan.js";

@@ -53,6 +53,11 @@ describe("moat lab (real processes and namespaces)", () => {
     expect(Object.keys(state.nodes).sort()).toEqual(["node-1", "node-2"]);
     expect((await namespacesOf(name)).length).toBe(1 + 2 + 3);
     expect(pids.length).toBe(3);
+    // A second up of the same name changes nothing and says how to remove the first.
+    const again = moat(["lab", "up", "-f", join(LAB_DIR, "first.yaml"), "--name", name]);
+    expect(again.code).toBe(3);
+    expect(again.err).toMatch(new RegExp(`lab ${name} exists already .*moat lab down --name ${name}`));
+    expect(pidsOf(name)).toEqual(pids);
 
     const first = moat(["lab", "probe", "--name", name, "-o", "json"]);
     expect(first.code, first.err + first.out).toBe(0);
