@@ -19,7 +19,7 @@ export const familySetName = (base: string, family: Family) => `${base}-${family
 /** The temporary twin an ipset is filled through before the swap. */
 export const tempSetName = (name: string) => `${name}t`;
 
-const PLAN_CHAIN = "(?:fwd|spoof|eg|after-eg|in|in-default|deny|p[ei]-[0-9a-f]{10})";
+const PLAN_CHAIN = "(?:fwd|spoof|identity|eg|after-eg|in|in-default|deny|p[ei]-[0-9a-f]{10})";
 const GENERATION_CHAIN = new RegExp(`^moat-([ab])-${PLAN_CHAIN}$`);
 /** Set names are moat- + a one-letter tag + 10 hex digits of a hash, then the family (and t for a twin). */
 const SET = /^moat-[a-z][0-9a-f]{10}-[46]t?$/;
