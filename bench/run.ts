@@ -12,6 +12,7 @@ const MODULES: Record<string, unknown>[] = [
   await import("./control-plane.js"),
   await import("./analyze.js"),
   await import("./store.js"),
+  await import("./overlay.js"),
 ];
 
 for (const mod of MODULES) {
