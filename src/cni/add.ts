@@ -10,13 +10,24 @@ import { workloadId, workloadManifest } from "./workload.js";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
-export async function add(a: Attachment, runner: Runner): Promise<CniResult> {
+/** Milliseconds each phase of one ADD took (for the bench: MOAT_CNI_TIMINGS=1 prints them on stderr). */
+export type AddTimings = Partial<Record<"network" | "lease" | "veth" | "register" | "enforce", number>>;
+
+export async function add(a: Attachment, runner: Runner, timings: AddTimings = {}): Promise<CniResult> {
   const { env, config, client, node } = a;
   const undo: (() => Promise<unknown>)[] = [];
+  let last = performance.now();
+  const lap = (phase: keyof AddTimings) => {
+    const now = performance.now();
+    timings[phase] = Math.round((now - last) * 10) / 10;
+    last = now;
+  };
   try {
     const network = await moat.network(client, a.network);
     const bridge = network.spec.bridge;
+    lap("network");
     const leased = await lease(a);
+    lap("lease");
     undo.push(() => unlease(a));
     const host = hostVethName(env.containerId, env.ifname);
     const mac = typeof config.runtimeConfig?.mac === "string" ? config.runtimeConfig.mac : containerMac(env.containerId, env.ifname);
@@ -29,10 +40,13 @@ export async function add(a: Attachment, runner: Runner): Promise<CniResult> {
     if (bridge) await ensureBridge(runner, bridge);
     undo.push(() => deleteVeth(runner, host));
     await createVeth(runner, { host, hostMac, ifname: env.ifname, mac, netns: env.netns, addresses, ...(config.mtu ? { mtu: config.mtu } : {}), ...(bridge ? { bridge } : {}), ...(gateway ? { gateway } : {}) });
+    lap("veth");
     const id = workloadId(env);
     const put = await moat.putWorkload(client, node, workloadManifest(id, env, config, node, addresses.map((x) => x.split("/")[0]!), host));
     undo.push(() => moat.deleteWorkload(client, node, id.name, id.namespace));
+    lap("register");
     await waitEnforced(client, node, put.revision, config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    lap("enforce");
     return {
       interfaces: [{ name: host, mac: hostMac }, { name: env.ifname, mac, sandbox: env.netns }],
       ips: addresses.map((address) => ({ address, ...(gateway ? { gateway } : {}), interface: 1 })),

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import type { Client } from "../client/index.js";
 import { CniError, CNI_CODES } from "./errors.js";
 import { moat } from "./server.js";
-import type { CniEnv, NetConfig } from "./spec.js";
+import type { NetConfig } from "./config.js";
+import type { CniEnv } from "./env.js";
 
 export interface Leased {
   /** Each address with the prefix length IPAM gave it. */

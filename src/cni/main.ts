@@ -1,16 +1,9 @@
 // moat-cni's entry: reads the CNI_* environment and the config on stdin, runs the command, and prints the
 // result (ADD), the versions (VERSION), nothing (DEL, CHECK, STATUS, GC), or the CNI error JSON with
 // exit 1. Nothing but that JSON goes to stdout: the runtime parses it.
-import { processRunner } from "../dataplane/index.js";
-import { add, DEFAULT_TIMEOUT_MS } from "./add.js";
-import { check } from "./check.js";
-import { del } from "./del.js";
-import { CniError, CNI_CODES, errorResult } from "./errors.js";
-import { gc, status, type ValidAttachment } from "./lifecycle.js";
-import { serverClient } from "./server.js";
-import { configVersion, parseConfig, parseEnv } from "./spec.js";
-import { inVersion, OWN_VERSION, requireVersion, versionResult } from "./versions.js";
-import { networkOf, nodeOf } from "./workload.js";
+import { errorResult } from "./errors.js";
+import { configVersion, parseEnv } from "./env.js";
+import { OWN_VERSION, requireVersion, versionResult } from "./versions.js";
 
 export interface CniIo {
   env: NodeJS.ProcessEnv;
@@ -26,32 +19,14 @@ export async function runCni(io: CniIo): Promise<number> {
       io.out(JSON.stringify(versionResult(version)));
       return 0;
     }
+    const { parseConfig } = await import("./config.js");
     const config = parseConfig(io.stdin);
     version = config.cniVersion;
     requireVersion(version, env.command);
-    const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const base = { client: serverClient(config, Math.min(timeoutMs, 30_000)), network: networkOf(config), node: nodeOf(config), config };
-    const runner = processRunner();
-    switch (env.command) {
-      case "ADD":
-        io.out(JSON.stringify(inVersion(await add({ ...base, env }, runner), version)));
-        return 0;
-      case "DEL":
-        await del({ ...base, env }, runner);
-        return 0;
-      case "CHECK":
-        await check({ ...base, env }, runner);
-        return 0;
-      case "STATUS":
-        await status(base);
-        return 0;
-      case "GC": {
-        const valid = (config as Record<string, unknown>)["cni.dev/valid-attachments"];
-        if (valid !== undefined && !Array.isArray(valid)) throw new CniError(CNI_CODES.invalidNetworkConfig, `cni.dev/valid-attachments is ${JSON.stringify(valid)}: expected a list of {containerID, ifname}`);
-        await gc(base, (valid ?? []) as ValidAttachment[]);
-        return 0;
-      }
-    }
+    // The rest (the client, the model it reaches through moat's errors, the runner) only now.
+    const { runCommand } = await import("./commands.js");
+    await runCommand(env, config, io);
+    return 0;
   } catch (e) {
     io.out(JSON.stringify(errorResult(e, version)));
     return 1;

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Client } from "../client/index.js";
 import { CniError, CNI_CODES } from "./errors.js";
-import type { NetConfig } from "./spec.js";
+import type { NetConfig } from "./config.js";
 
 export function serverClient(config: NetConfig, timeoutMs: number): Client {
   let token: string | undefined;
@@ -55,7 +55,7 @@ export async function waitEnforced(c: Client, node: string, revision: number, ti
     if (last && last.revision !== null && last.revision >= revision && last.error === null) return Date.now() - start;
     if (Date.now() - start > timeoutMs) break;
     await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 50);
+    delay = Math.min(delay * 2, 10);
   }
   const why = !last || last.revision === null ? `no agent has reported for node ${JSON.stringify(node)}` : last.error ? `its agent reports: ${last.error}` : `its agent is at revision ${last.revision}`;
   throw new CniError(CNI_CODES.notEnforced, `node ${node} did not enforce revision ${revision} within ${timeoutMs} ms: ${why}`, "the ADD was undone: no veth, no workload, no address is left");

@@ -2,8 +2,8 @@
 // K8S_POD_NAME, which podman sets to the container's name) or else the container id; its host-side
 // veth as its interface; annotations that tie it to the attachment, for DEL and GC.
 import { hostname } from "node:os";
-import type { CniEnv, NetConfig } from "./spec.js";
-import { labelsOf } from "./spec.js";
+import { labelsOf, type NetConfig } from "./config.js";
+import type { CniEnv } from "./env.js";
 
 export const CONTAINER_ANNOTATION = "moat.dev/cni-container";
 export const IFNAME_ANNOTATION = "moat.dev/cni-ifname";
