@@ -13,6 +13,7 @@ const MODULES: Record<string, unknown>[] = [
   await import("./analyze.js"),
   await import("./store.js"),
   await import("./overlay.js"),
+  await import("./cni.js"),
 ];
 
 for (const mod of MODULES) {
