@@ -73,16 +73,21 @@ export async function labProbe(name: string, opts: { timeoutMs?: number; signal?
     const started = await Promise.allSettled(sources.map(async (id) => agents.set(id, await startProbeAgent(workloads.get(id)!.netns))));
     const failed = started.find((s) => s.status === "rejected");
     if (failed) throw failed.reason;
-    const probes = await mapLimit(inLab, 64, async (p): Promise<LabProbe> => {
+    const timeoutMs = opts.timeoutMs ?? 1000;
+    const probeOne = async (p: Probe, wait: number): Promise<LabProbe & { timedOut: boolean }> => {
       opts.signal?.throwIfAborted();
       const pair = addresses(workloads.get(p.from)!, workloads.get(p.to)!);
       const base = { from: p.from, to: p.to, port: p.port, protocol: p.protocol, declared: p.allowed, reason: p.reason };
-      if (!pair) return { ...base, allowed: false, detail: "no address family in common" };
-      const res = await agents.get(p.from)!.probe({ protocol: p.protocol as LabProtocol, host: pair.host, port: p.port ?? 0, source: pair.source, timeoutMs: opts.timeoutMs ?? 1000 });
+      if (!pair) return { ...base, allowed: false, detail: "no address family in common", timedOut: false };
+      const res = await agents.get(p.from)!.probe({ protocol: p.protocol as LabProtocol, host: pair.host, port: p.port ?? 0, source: pair.source, timeoutMs: wait });
       if (res.outcome === "error") throw new Unavailable(`probe ${p.protocol} ${p.from} -> ${p.to} port ${p.port ?? "-"} failed in the lab itself: ${res.detail}`);
-      return { ...base, allowed: res.outcome === "connected", detail: res.detail };
-    });
-    return { state, probes, skipped: declared.length - inLab.length };
+      return { ...base, allowed: res.outcome === "connected", detail: res.detail, timedOut: res.outcome === "timeout" };
+    };
+    const first = await mapLimit(inLab, 64, (p) => probeOne(p, timeoutMs));
+    // A loaded machine can be slow to answer: a cell declared allowed that got no answer at all (not a
+    // refusal) is asked once more with more time before it counts as blocked.
+    const probes = await mapLimit(first, 64, async (r, i) => (r.timedOut && r.declared ? probeOne(inLab[i]!, timeoutMs * 4) : r));
+    return { state, probes: probes.map(({ timedOut: _, ...p }) => p), skipped: declared.length - inLab.length };
   } finally {
     await Promise.allSettled([...agents.values()].map((a) => a.stop()));
   }
