@@ -22,7 +22,8 @@ export async function benchCni(): Promise<void> {
   const prefix = newPrefix("b");
   const nodeNs = `${prefix}-n1`;
   removeNetns(prefix);
-  const host = await startHost(nodeNs, "n1");
+  // nftables, the default where the kernel has it: a new workload changes set members only.
+  const host = await startHost(nodeNs, "n1", ["--backend", "nftables"]);
   try {
     const manifests = `apiVersion: moat.dev/v1\nkind: Network\nmetadata: {name: bench}\nspec: {subnets: [10.66.0.0/23], isolation: network}\n---\napiVersion: moat.dev/v1\nkind: Policy\nmetadata: {name: web}\nspec: {selector: app == "web", ingress: [{action: Allow, protocol: TCP, ports: [80], from: {selector: app == "client"}}]}\n`;
     if (api(nodeNs, host.server.url, "POST", "/v1/apply", manifests).status !== 200) throw new Error("cannot apply the bench's network");
@@ -40,9 +41,11 @@ export async function benchCni(): Promise<void> {
       if (t) for (const [k, v] of Object.entries((JSON.parse(t[0]) as { moatCniTimings: Record<string, number> }).moatCniTimings)) (phases[k] ??= []).push(v);
     }
     const enforce = phases.enforce ?? [];
+    const kernel = host.agent.events().filter((e) => e.msg === "applied").map((e) => Number(e.ms));
     console.log(`cni: ${total.length} containers attached through bin/moat-cni on one node (real server and agent)`);
     console.log(line("ADD, whole plugin process", total));
     for (const k of ["network", "lease", "veth", "register", "enforce"]) if (phases[k]) console.log(line(`  ${k}`, phases[k]!));
+    console.log(line("  of which the agent's kernel apply", kernel));
     console.log(`  goal: Workload write to enforced under ${GOAL_P99_MS} ms p99: ${pct(enforce, 99) < GOAL_P99_MS ? "met" : "missed"} (${pct(enforce, 99).toFixed(1)} ms)`);
     if (total.length < CONTAINERS) throw new Error(`only ${total.length} of ${CONTAINERS} ADDs within ${BUDGET_MS / 1000} s`);
   } finally {
