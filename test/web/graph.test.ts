@@ -23,8 +23,16 @@ interface Edge {
   label: string;
 }
 
+const cliCache = new Map<string, string[]>();
+
 /** The CLI's matrix as the graph must show it: network pairs with some allowed traffic, and on which ports. */
 function cliEdges(port?: string): string[] {
+  const key = port ?? "";
+  if (!cliCache.has(key)) cliCache.set(key, cliEdgesOnce(port));
+  return cliCache.get(key)!;
+}
+
+function cliEdgesOnce(port?: string): string[] {
   const networks = new Map<string, string>();
   for (const d of parseAllDocuments(readFileSync(DCOS, "utf8"))) {
     const o = d.toJS() as { kind: string; metadata: { name: string }; spec: { network?: string } };
