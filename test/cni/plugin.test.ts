@@ -32,6 +32,18 @@ apiVersion: moat.dev/v1
 kind: Network
 metadata: {name: local}
 spec: {subnets: [10.63.0.0/24], isolation: none}
+---
+apiVersion: moat.dev/v1
+kind: Network
+metadata: {name: lan}
+spec: {subnets: [10.67.0.0/24], isolation: workload, bridge: mcnibr0}
+---
+apiVersion: moat.dev/v1
+kind: Policy
+metadata: {name: lan-web}
+spec:
+  selector: app == "web"
+  ingress: [{action: Allow, protocol: TCP, ports: [80], from: {selector: app == "client"}}]
 `;
 
 /** A container namespace, as a runtime makes one before ADD; its id is 64 hex digits as podman's. */
@@ -189,5 +201,24 @@ describe("moat-cni ADD (real server, real agent, real kernel)", () => {
     expect(workloads().map((w) => w.metadata.name)).not.toContain(leak.id);
     const status = await cni(NODE_NS, { command: "STATUS" }, { ...host.config("hr"), cniVersion: "1.1.0" });
     expect([status.code, status.out]).toEqual([0, ""]);
+  });
+
+  it("bridge mode: the host end is a port of the Network's bridge, the address has the subnet's prefix, and policy holds at once", async () => {
+    const [web, client, other] = [container(), container(), container()];
+    const labelled = (app: string) => ({ args: { labels: { app } } });
+    const server = listen(web.ns, 80);
+    await server.up;
+    try {
+      for (const [c, app] of [[client, "client"], [other, "other"]] as const) expect((await add(c, "lan", labelled(app))).code).toBe(0);
+      const r = await add(web, "lan", labelled("web"));
+      expect(r.code, r.out).toBe(0);
+      const address = (r.json.ips[0].address as string).split("/")[0]!;
+      const [fromClient, fromOther] = await Promise.all([connects(client.ns, address, 80), connects(other.ns, address, 80)]);
+      expect({ fromClient, fromOther }).toEqual({ fromClient: true, fromOther: false });
+      expect(r.json.ips[0].address).toMatch(/^10\.67\.0\.\d+\/24$/);
+      expect(inNs(NODE_NS, "ip", ["-o", "link", "show", "master", "mcnibr0"]).stdout).toContain(hostVethName(web.id, "eth0"));
+    } finally {
+      server.stop();
+    }
   });
 });
