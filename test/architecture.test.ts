@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const SRC = resolve(new URL("../src", import.meta.url).pathname);
-const PURE = ["model", "policy", "compile", "render", "simulate", "importers", "errors", "analyze", "overlay"];
+const PURE = ["model", "policy", "compile", "render", "simulate", "importers", "errors", "analyze", "overlay", "ipam"];
 /** Node built-ins a pure layer may use: computation only, no I/O. */
 const PURE_BUILTINS = new Set(["node:crypto"]);
 
