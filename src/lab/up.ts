@@ -6,7 +6,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { api } from "../client/index.js";
-import { BadRequest, Conflict, InvalidInput } from "../errors/index.js";
+import { BadRequest, Conflict, InvalidInput, Unavailable } from "../errors/index.js";
 import type { Model } from "../model/index.js";
 import { OVERLAY_DEVICE } from "../overlay/index.js";
 import { declaredPorts, type PortProbe } from "../policy/index.js";
@@ -18,6 +18,7 @@ import { createLabDir, labDir, labNamespacePrefix, readState, writeState, type L
 import { labManifests } from "./lab-manifests.js";
 import { listNamespaces } from "./netns.js";
 import { planLab, type LabPlan } from "./plan.js";
+import { KernelToolsMissing, requireKernelTools } from "./preflight.js";
 
 export interface LabUpOptions {
   name: string;
@@ -60,6 +61,11 @@ export async function labUp(opts: LabUpOptions): Promise<LabUp> {
   const planned = planLab(model, prefix);
   if (!planned.ok) throw new InvalidInput(planned.issues);
   const plan = planned.value;
+  // Before anything is made: not root, or no ip/iptables/nft, would fail half-way.
+  await requireKernelTools().catch((e: unknown) => {
+    if (!(e instanceof KernelToolsMissing)) throw e;
+    throw new Unavailable(`moat lab cannot build a lab here: ${e.problems.join("; ")} (as root, bash scripts/setup.sh installs the tools)`);
+  });
   const dir = labDir(opts.name);
   const clash = (await listNamespaces()).filter((n) => n.startsWith(prefix));
   if (readState(dir) || existsSync(dir.root) || clash.length) {
