@@ -16,7 +16,7 @@ describe("moat-cni takes the config format the CNI importer reads", () => {
   it("host-local ranges: the importer gives the Network, the plugin reads the same entry", () => {
     const text = list({ type: "host-local", ranges: [[{ subnet: "10.63.0.0/24" }]] });
     const imported = importCni([{ file: "it.conflist", text }]);
-    expect(imported.ok && imported.docs.map((d) => [d.kind, d.metadata.name, d.spec])).toEqual([["Network", "it", { subnets: ["10.63.0.0/24"], isolation: "network" }]]);
+    expect(imported.ok && imported.docs.map((d) => [d.kind, (d.metadata as { name: string }).name, d.spec])).toEqual([["Network", "it", { subnets: ["10.63.0.0/24"], isolation: "network" }]]);
     const config = parseConfig(asLibcniPasses(text));
     expect([config.name, config.type, config.ipam?.type, config.node]).toEqual(["it", "moat-cni", "host-local", "n1"]);
   });
