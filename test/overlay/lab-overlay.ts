@@ -17,7 +17,8 @@ export async function keepOverlay(lab: Lab, model: Model) {
   return Promise.all(lab.plan.nodes.map((n) => applyOverlay(lab.nodeRunner(n.name), desiredOverlay(model, n.name, underlays))));
 }
 
-export async function createOverlayLab(model: Model, prefix = overlayPrefix()): Promise<{ lab: Lab; model: Model; destroy: () => Promise<void> }> {
+/** keep: false leaves moat.vx to whoever keeps it (the agents under test). */
+export async function createOverlayLab(model: Model, prefix = overlayPrefix(), keep = true): Promise<{ lab: Lab; model: Model; destroy: () => Promise<void> }> {
   await requireKernelTools();
   const labModel = withLabInterfaces(model);
   const lab = await createLab(labModel, { prefix, timeoutMs: 1500 });
@@ -27,7 +28,7 @@ export async function createOverlayLab(model: Model, prefix = overlayPrefix()): 
       const batch = n.remoteRoutes.map((r) => `${r.dst.includes(":") ? "-6 " : ""}route del ${r.dst} via ${r.via} dev fab0\n`).join("");
       if (batch) await runOk(lab.nodeRunner(n.name), "ip", ["-batch", "-"], { input: batch });
     }
-    await keepOverlay(lab, labModel);
+    if (keep) await keepOverlay(lab, labModel);
   } catch (e) {
     await destroy();
     throw e;
