@@ -93,3 +93,28 @@ describe("a new workload with a known label set on node-2", () => {
     expect(planText(compile(after, "node-1"))).not.toBe(planText(compile(before, "node-1")));
   });
 });
+
+describe("simulate == decide on generated models with identities", () => {
+  it("agrees on every generated flow, the mark carried from node-a to node-b over moat.vx", async () => {
+    const fc = (await import("fast-check")).default;
+    const { flowArb, scenarioArb } = await import("../support/random-model.js");
+    let flows = 0;
+    fc.assert(
+      fc.property(
+        scenarioArb.chain((s) => fc.tuple(fc.constant(s), fc.array(flowArb(s), { minLength: 1, maxLength: 20 }))),
+        ([scenario, list]) => {
+          const model: Model = { ...scenario.model, settings: { ...scenario.model.settings, identity: "mark" } };
+          const plans = new Map<string, Plan>(["node-a", "node-b"].map((n) => [n, compile(model, n)]));
+          for (const flow of list) {
+            flows++;
+            const want = decide(model, flow);
+            const got = simulateFlow(model, plans, flow);
+            if (got.allowed !== want.allowed) throw new Error(`${flow.src.text} -> ${flow.dst.text} ${flow.protocol}/${flow.port ?? "-"}: decide ${want.allowed} (${want.reason}), simulate ${got.allowed}; model ${JSON.stringify(scenario.docs)}`);
+          }
+        },
+      ),
+      { numRuns: 300, seed: Number(process.env.MOAT_SEED ?? 20261202) },
+    );
+    expect(flows).toBeGreaterThan(500);
+  }, 120_000);
+});
