@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { RESOURCE_SCHEMAS } from "../model/index.js";
 import { checkRequestSchema, matrixRequestSchema, nodeStatusSchema } from "./bodies.js";
+import { allocateSchema, gcSchema, releaseSchema } from "./ipam.js";
 import { KIND_OF_PLURAL } from "./resources.js";
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
@@ -25,7 +26,7 @@ export function openApiDocument(): object {
     info: { title: "moat", version: "v1", description: "Networks, workloads and policies; what can reach what; what each node enforces." },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: { ...manifests, CheckRequest: json(checkRequestSchema), MatrixRequest: json(matrixRequestSchema), NodeStatus: json(nodeStatusSchema), Error: { type: "object", properties: { error: { type: "string" }, issues: { type: "array" }, requestId: { type: "string" } } } },
+      schemas: { ...manifests, CheckRequest: json(checkRequestSchema), MatrixRequest: json(matrixRequestSchema), NodeStatus: json(nodeStatusSchema), IpamAllocate: json(allocateSchema), IpamRelease: json(releaseSchema), IpamGc: json(gcSchema), Error: { type: "object", properties: { error: { type: "string" }, issues: { type: "array" }, requestId: { type: "string" } } } },
       responses: Object.fromEntries(
         [
           [400, "malformed body or parameter (syntax errors name line and column)"],
@@ -58,6 +59,14 @@ export function openApiDocument(): object {
       "/v1/matrix": { post: { summary: "every ordered pair of workloads on the ports (as `moat matrix -o json`)", security: secured, requestBody: body(ref("MatrixRequest")), responses: { 200: ok("probes"), ...errors(400, 401, 403) } } },
       "/v1/nodes": { get: { summary: "each node with what it has applied, its lag and last error", security: secured, responses: { 200: ok("nodes"), ...errors(401, 403) } } },
       "/v1/nodes/{node}/plan": { get: { summary: "the node's Plan, its hash and the revision it was compiled from", security: secured, parameters: [{ name: "node", in: "path", required: true, schema: { type: "string" } }], responses: { 200: ok("plan"), ...errors(401, 403) } } },
+      "/v1/nodes/{node}/workloads/{name}": {
+        put: { summary: "a node's own Workload, as moat-cni registers it (agents: their own node only, never one on another node)", security: secured, parameters: [{ name: "node", in: "path", required: true, schema: { type: "string" } }, { name: "name", in: "path", required: true, schema: { type: "string" } }, nsParam], requestBody: body(ref("Workload")), responses: { 200: ok("revision, created, updated, unchanged"), ...errors(400, 401, 403, 409, 422) } },
+        delete: { summary: "delete a node's own Workload (absent: nothing to do)", security: secured, parameters: [{ name: "node", in: "path", required: true, schema: { type: "string" } }, { name: "name", in: "path", required: true, schema: { type: "string" } }, nsParam], responses: { 200: ok("revision and what was deleted"), ...errors(401, 403, 422) } },
+      },
+      "/v1/ipam/allocate": { post: { summary: "an address for a CNI attachment from the node's blocks of the Network (the same again for the same attachment; a fixed one with ip)", security: secured, requestBody: body(ref("IpamAllocate")), responses: { 200: ok("ip, block, subnet"), ...errors(400, 401, 403, 404, 409) } } },
+      "/v1/ipam/release": { post: { summary: "give back an attachment's address (none held: nothing to do)", security: secured, requestBody: body(ref("IpamRelease")), responses: { 200: ok("released"), ...errors(400, 401, 403) } } },
+      "/v1/ipam/gc": { post: { summary: "give back the node's addresses in the Network but for the valid attachments", security: secured, requestBody: body(ref("IpamGc")), responses: { 200: ok("released"), ...errors(400, 401, 403) } } },
+      "/v1/ipam/blocks": { get: { summary: "every IPAM block: network, cidr, node, allocations", security: secured, responses: { 200: ok("items"), ...errors(401, 403) } } },
       "/v1/nodes/{node}/status": { put: { summary: "an agent's report (agents: their own node only)", security: secured, parameters: [{ name: "node", in: "path", required: true, schema: { type: "string" } }], requestBody: body(ref("NodeStatus")), responses: { 200: ok("stored"), ...errors(400, 401, 403) } } },
     },
   };
