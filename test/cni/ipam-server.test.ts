@@ -77,4 +77,18 @@ describe("IPAM through the server", () => {
     const r = await post("/v1/ipam/allocate", { network: "nope", node: "n1", container: "x", ifname: "eth0" });
     expect([r.status, r.body.error]).toEqual([404, expect.stringContaining('"nope"')]);
   });
+
+  it("a node's own workloads: an agent token puts and deletes those of its node, never another node's", async () => {
+    const w = (name: string, node: string) => JSON.stringify({ apiVersion: "moat.dev/v1", kind: "Workload", metadata: { name }, spec: { node, network: "big", ips: ["10.70.3.200"] } });
+    const put = (node: string, name: string, body: string, token: string) => http(server.url, `/v1/nodes/${node}/workloads/${name}`, { method: "PUT", token, body });
+    expect((await put("n1", "mine", w("mine", "n1"), agentToken("n1"))).status).toBe(200);
+    // Another node's URL, a body naming another node, and a workload already on another node: refused.
+    expect((await put("n2", "theirs", w("theirs", "n2"), agentToken("n1"))).status).toBe(403);
+    expect((await put("n1", "moved", w("moved", "n2"), agentToken("n1"))).body.error).toContain("spec.node");
+    expect((await put("n2", "mine", w("mine", "n2"), agentToken("n2"))).status).toBe(403);
+    expect((await http(server.url, "/v1/nodes/n2/workloads/mine", { method: "DELETE", token: agentToken("n2") })).status).toBe(403);
+    expect((await http(server.url, "/v1/workloads/mine", { token: ADMIN_TOKEN })).body.spec.node).toBe("n1");
+    const gone = await http(server.url, "/v1/nodes/n1/workloads/mine", { method: "DELETE", token: agentToken("n1") });
+    expect([gone.status, gone.body.deleted]).toEqual([200, ["Workload/mine"]]);
+  });
 });
