@@ -27,7 +27,7 @@ interface State {
   why?: { probe: MatrixProbe; check?: CheckAnswer; error?: string };
   nodes?: { revision: number; items: NodeRow[] };
   /** The graph for a port ("" for every declared port), grouping and revision (its key). */
-  graph?: { key: string; port: string; content?: GraphContent; layout?: GraphLayout; error?: string };
+  graph?: { key: string; port: string; content?: GraphContent; layout?: GraphLayout; error?: string; tooDense?: boolean };
   /** The token's role (GET /v1/whoami): only an admin is offered the policy editor. */
   role?: string;
   edit?: EditState;
@@ -122,12 +122,12 @@ async function loadNodes() {
   }
 }
 
-async function loadGraph() {
+async function loadGraph(dense = false) {
   const snap = state.snap;
   if (!snap) return;
   const port = state.route.params.get("port") ?? "";
   const key = JSON.stringify([port, state.groupBy, snap.revision]);
-  if (state.graph?.key === key) return;
+  if (state.graph?.key === key && !(dense && state.graph.tooDense)) return;
   const parsed = port ? parsePortText(port) : undefined;
   if (parsed && !parsed.ok) {
     state.graph = { key, port, error: parsed.message };
@@ -141,7 +141,11 @@ async function loadGraph() {
     const ports = parsed?.ok ? [{ protocol: parsed.protocol, ...(parsed.port ? { port: parsed.port } : {}) }] : [];
     const { probes } = await apiCall<{ probes: MatrixProbe[] }>("/v1/matrix", { body: { ports } });
     const content = graphContent(snap.workloads, probes, state.groupBy);
-    const { layoutGraph } = await import("./graph-layout.js");
+    const { ASK_ABOVE_EDGES, layoutGraph } = await import("./graph-layout.js");
+    if (content.edges.length > ASK_ABOVE_EDGES && !dense) {
+      if (state.graph?.key === key) state.graph = { key, port, content, tooDense: true };
+      return draw();
+    }
     const laid = performance.now();
     const layout = await layoutGraph(content, textWidth);
     document.body.dataset.graphLayoutMs = String(Math.round(performance.now() - laid));
@@ -374,7 +378,15 @@ function graphView(snap: Snapshot) {
       <span class="legend">an arrow: new connections allowed from workloads of one group to another's (a loop: within one), on the ports it names</span>
     </div>
     ${g?.error ? html`<p class="error">${g.error}</p>` : nothing}
-    ${g && !g.layout && !g.error ? html`<p class="hint">laying out the graph…</p>` : nothing}
+    ${g?.tooDense && g.content
+      ? html`<p class="hint">
+          ${g.content.edges.length} edges between ${g.content.groups.length} groups: too dense to read as a picture, and seconds to lay out. Pick one port above, or
+          <button class="layout-anyway" @click=${() => void loadGraph(true)}>lay it out anyway</button>
+          (offline: <code>moat matrix -o dot</code> for Graphviz).
+        </p>`
+      : g && !g.layout && !g.error
+        ? html`<p class="hint">laying out the graph…</p>`
+        : nothing}
     ${g?.layout ? html`<div class="graph-scroll">${graphSvg(g.layout, title)}</div>` : nothing}
     ${g?.content ? html`<p class="hint">${g.content.groups.length} groups, ${g.content.edges.length} edges with allowed traffic</p>` : nothing}`;
 }

@@ -163,6 +163,24 @@ describe("web view: graph", () => {
     expect((await s.api("/v1/policies/graph-xss", { method: "DELETE" })).status).toBe(200);
   });
 
+  it("asks before laying out a graph too dense to read (25 open networks: over 300 edges)", async () => {
+    const docs: string[] = [];
+    for (let n = 0; n < 25; n++) {
+      docs.push(`apiVersion: moat.dev/v1\nkind: Network\nmetadata: {name: open${n}}\nspec: {subnets: [10.${60 + n}.0.0/16]}\n`);
+      docs.push(`apiVersion: moat.dev/v1\nkind: Workload\nmetadata: {name: w${n}}\nspec: {node: agent-1, network: open${n}, ips: [10.${60 + n}.0.2]}\n`);
+    }
+    const text = docs.join("---\n");
+    expect((await s.api("/v1/apply", { body: text, type: "application/yaml" })).status).toBe(200);
+    await page.goto(`${s.server.url}/ui/#/graph?port=80/TCP`);
+    await expect.poll(() => page.textContent("main"), { timeout: 15_000 }).toMatch(/\d+ edges between 27 groups: too dense/);
+    const edges = Number(/(\d+) edges between/.exec((await page.textContent("main"))!)![1]);
+    // open to open 25 x 24, hr and it to each open one 2 x 25, and DC/OS's own 3 (a loop needs two members).
+    expect(edges).toBe(25 * 24 + 2 * 25 + 3);
+    expect(await page.$$("svg.graph")).toHaveLength(0);
+    expect(await page.$$("button.layout-anyway")).toHaveLength(1);
+    expect((await s.api("/v1/delete", { body: text, type: "application/yaml" })).status).toBe(200);
+  });
+
   it("ran every page above without a CSP violation (ELK needs no eval and no worker)", () => {
     expect(s.violations).toEqual([]);
   });
