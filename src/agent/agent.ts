@@ -55,6 +55,7 @@ export class NodeAgent {
   private reported = { revision: -1, hash: "", error: null as string | null, at: 0 };
   private loops: Promise<void>[] = [];
   private readonly overlay?: OverlayKeeper;
+  private warnedIdentity = false;
 
   constructor(private readonly opts: AgentOptions) {
     if (opts.overlay) this.overlay = new OverlayKeeper({ ...opts.overlay, node: opts.node, runner: opts.runner, client: opts.client, log: opts.log });
@@ -122,6 +123,10 @@ export class NodeAgent {
         const model = assembleModel({ docs, issues: [] });
         compiled = nodePlan(model, this.opts.node);
         this.overlay?.setModel(model);
+        if (model.settings.identity === "mark" && !this.overlay && !this.warnedIdentity) {
+          this.warnedIdentity = true;
+          this.opts.log.warn("Settings identity is mark but this agent keeps no overlay (--overlay vxlan): packets from other nodes arrive without identity and are judged as from outside");
+        }
       } catch (e) {
         this.lastError = `the server's resources do not build a model: ${(e as Error).message.split("\n")[0]}`;
         this.opts.log.error({ revision, err: this.lastError }, "cannot compile; the rules in force stay");
