@@ -57,7 +57,10 @@ export function locateIssues(e: unknown, docs: SourcedDoc[]): never {
     throw new InvalidInput(
       e.issues.map((i) => {
         const source = i.file === "body" && i.document !== undefined ? docs[i.document] : undefined;
-        return source ? { ...i, file: source.file, document: source.index } : i;
+        if (!source) return i;
+        // The server's `line` counts lines of the body this CLI made (a JSON document a line), not of the file.
+        const { line: _bodyLine, ...rest } = i as typeof i & { line?: number };
+        return { ...rest, file: source.file, document: source.index };
       }),
     );
   }
