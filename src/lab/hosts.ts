@@ -51,12 +51,15 @@ export interface ListenPort {
   protocol: LabProtocol;
 }
 
-/** A listener in the workload's namespace on its addresses and every port given; it stays until killed. */
-export async function startListener(w: PlannedWorkload, ports: readonly ListenPort[], log: string, signal?: AbortSignal): Promise<Detached> {
+/**
+ * A listener in the workload's namespace on its addresses and every port given; it stays until killed,
+ * and probes from the workload when asked on the unix socket `control`.
+ */
+export async function startListener(w: PlannedWorkload, ports: readonly ListenPort[], files: { log: string; control: string }, signal?: AbortSignal): Promise<Detached> {
   const hosts = w.ips.map((ip) => ip.text);
   const specs = ports.filter((p) => p.protocol !== "ICMP").map((p) => ({ protocol: p.protocol, port: p.port, hosts }));
-  const proc = spawnDetached("ip", ["netns", "exec", w.netns, process.execPath, "--input-type=module", "-e", PROBE_AGENT_SOURCE, w.netns, "--serve", JSON.stringify(specs)], { log });
-  await waitForLog(`the listener of ${w.id}`, proc, log, /"ready":true/, { timeoutMs: 20_000, ...(signal ? { signal } : {}) });
+  const proc = spawnDetached("ip", ["netns", "exec", w.netns, process.execPath, "--input-type=module", "-e", PROBE_AGENT_SOURCE, w.netns, "--serve", JSON.stringify(specs), "--control", files.control], { log: files.log });
+  await waitForLog(`the listener of ${w.id}`, proc, files.log, /"ready":true/, { timeoutMs: 20_000, ...(signal ? { signal } : {}) });
   return proc;
 }
 

@@ -42,6 +42,8 @@ export interface LabDir {
   logs: string;
   serverData: string;
   agent(node: string): string;
+  /** The unix socket where the listener of the workload in this namespace takes probe requests. */
+  control(netns: string): string;
 }
 
 export function labDir(name: string): LabDir {
@@ -55,11 +57,12 @@ export function labDir(name: string): LabDir {
     serverData: join(root, "server"),
     // Node names are validated by the model; the index keeps the folder name plain whatever they are.
     agent: (node: string) => join(root, "agents", encodeURIComponent(node)),
+    control: (netns: string) => join(root, "control", `${netns}.sock`),
   };
 }
 
 export function createLabDir(dir: LabDir): void {
-  for (const d of [dir.root, dir.pids, dir.logs, dir.serverData]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  for (const d of [dir.root, dir.pids, dir.logs, dir.serverData, join(dir.root, "control")]) mkdirSync(d, { recursive: true, mode: 0o700 });
 }
 
 export function writeState(dir: LabDir, state: LabState): void {

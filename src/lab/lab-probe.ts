@@ -11,7 +11,7 @@ import { labClient, waitForAgents } from "./control-plane.js";
 import { labDir, readState, type LabState } from "./lab-dir.js";
 import { labManifests } from "./lab-manifests.js";
 import { planLab, type PlannedWorkload } from "./plan.js";
-import { startProbeAgent, type LabProtocol, type ProbeAgent } from "./probe-agent.js";
+import { connectProbeAgent, type LabProtocol, type ProbeAgent } from "./probe-agent.js";
 import { mapLimit } from "./probe-target.js";
 
 export interface LabProbe {
@@ -70,7 +70,8 @@ export async function labProbe(name: string, opts: { timeoutMs?: number; signal?
   const sources = [...new Set(inLab.map((p) => p.from))];
   const agents = new Map<string, ProbeAgent>();
   try {
-    const started = await Promise.allSettled(sources.map(async (id) => agents.set(id, await startProbeAgent(workloads.get(id)!.netns))));
+    const dir = labDir(name);
+    const started = await Promise.allSettled(sources.map(async (id) => agents.set(id, await connectProbeAgent(dir.control(workloads.get(id)!.netns), workloads.get(id)!.netns))));
     const failed = started.find((s) => s.status === "rejected");
     if (failed) throw failed.reason;
     const timeoutMs = opts.timeoutMs ?? 1000;

@@ -12,9 +12,10 @@
 //     handshake); UDP once its own datagram comes back; ICMP (one `ping`, port ignored) on an echo reply.
 //   {"op":"seen"} -> [{"port":P,"from":"10.0.0.9"}, ...]: datagrams the UDP listeners got since the last "seen".
 //
-// Serve mode (`--serve '[{"protocol":"TCP","port":80,"hosts":[...]}, ...]'` after the namespace): the
-// listener of a lab that outlives the command that built it (`moat lab up`). It listens on each, prints
-// {"ready":true,"pid":N} and stays until killed; its stdin is not read.
+// Serve mode (`--serve '[{"protocol":"TCP","port":80,"hosts":[...]}, ...]' [--control PATH]` after the
+// namespace): the listener of a lab that outlives the command that built it (`moat lab up`). It listens
+// on each, takes the requests above on the unix socket PATH (one JSON line each way, per connection),
+// prints {"ready":true,"pid":N} and stays until killed; its stdin is not read.
 export const PROBE_AGENT_SOURCE = String.raw`
 import { createInterface } from "node:readline";
 import net from "node:net";
@@ -154,9 +155,21 @@ async function handle(req) {
 }
 
 const serveAt = process.argv.indexOf("--serve");
+const controlAt = process.argv.indexOf("--control");
 if (serveAt >= 0) {
   (async () => {
     for (const spec of JSON.parse(process.argv[serveAt + 1])) await listen(spec);
+    // Requests come over a unix socket instead of stdin: the filesystem is shared across namespaces.
+    if (controlAt >= 0) {
+      await new Promise((resolve, reject) => {
+        const control = net.createServer((sock) => {
+          sock.on("error", () => {});
+          serveRequests(sock, (m) => sock.write(JSON.stringify(m) + "\n"), () => sock.end());
+        });
+        control.once("error", reject);
+        control.listen(process.argv[controlAt + 1], resolve);
+      });
+    }
   })().then(
     () => send({ ready: true, pid: process.pid }),
     (err) => {
@@ -165,25 +178,25 @@ if (serveAt >= 0) {
     },
   );
 } else {
-  serveRequests();
+  serveRequests(process.stdin, send, () => process.exit(0));
+  send({ ready: true, pid: process.pid });
 }
 
-function serveRequests() {
-  const lines = createInterface({ input: process.stdin });
+function serveRequests(input, reply, onClose) {
+  const lines = createInterface({ input });
   lines.on("line", (line) => {
     let req;
     try {
       req = JSON.parse(line);
     } catch {
-      send({ id: null, ok: false, error: "not JSON: " + line.slice(0, 200) });
+      reply({ id: null, ok: false, error: "not JSON: " + line.slice(0, 200) });
       return;
     }
     handle(req).then(
-      (result) => send({ id: req.id, ok: true, result }),
-      (err) => send({ id: req.id, ok: false, error: (err && (err.code ? err.code + " " : "") + err.message) || String(err) }),
+      (result) => reply({ id: req.id, ok: true, result }),
+      (err) => reply({ id: req.id, ok: false, error: (err && (err.code ? err.code + " " : "") + err.message) || String(err) }),
     );
   });
-  lines.on("close", () => process.exit(0));
-  send({ ready: true, pid: process.pid });
+  lines.on("close", onClose);
 }
 `;

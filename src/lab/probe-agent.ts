@@ -1,5 +1,6 @@
 // The lab's side of a probe agent: spawns it inside a namespace and speaks its JSON-lines protocol.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { connect } from "node:net";
 import { createInterface } from "node:readline";
 import { PROBE_AGENT_SOURCE } from "./probe-agent-source.js";
 
@@ -62,22 +63,9 @@ export async function startProbeAgent(netns: string): Promise<ProbeAgent> {
     child.once("error", (e) => fail(`could not be spawned (${e.message})`));
     child.once("close", (code, signal) => fail(`exited (${signal ?? `code ${code}`})`));
     createInterface({ input: child.stdout }).on("line", (line) => {
-      let msg: { ready?: boolean; id?: number; ok?: boolean; result?: unknown; error?: string };
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (msg.ready) {
-        clearTimeout(timer);
-        resolve();
-        return;
-      }
-      const p = msg.id !== undefined ? pending.get(msg.id) : undefined;
-      if (!p) return;
-      pending.delete(msg.id!);
-      if (msg.ok) p.resolve(msg.result);
-      else p.reject(new Error(`probe agent in ${netns}: ${msg.error}`));
+      if (!answer(line, pending, netns)) return;
+      clearTimeout(timer);
+      resolve();
     });
   });
 
@@ -92,11 +80,7 @@ export async function startProbeAgent(netns: string): Promise<ProbeAgent> {
 
   const agent: ProbeAgent = {
     netns,
-    listen: async (protocol, port, hosts) => {
-      await request({ op: "listen", protocol, port, hosts });
-    },
-    probe: async (req) => (await request({ op: "probe", ...req })) as ProbeAgentResult,
-    seen: async () => (await request({ op: "seen" })) as { port: number; from: string }[],
+    ...operations(request),
     stop: async (graceMs = 1000) => {
       if (child.exitCode === null && child.signalCode === null) {
         child.stdin.end();
@@ -113,4 +97,69 @@ export async function startProbeAgent(netns: string): Promise<ProbeAgent> {
     throw err;
   }
   return agent;
+}
+
+/** Settles the request a reply line answers; true when the line is the agent's "ready". */
+function answer(line: string, pending: Map<number, Pending>, netns: string): boolean {
+  let msg: { ready?: boolean; id?: number; ok?: boolean; result?: unknown; error?: string };
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    return false;
+  }
+  if (msg.ready) return true;
+  const p = msg.id !== undefined ? pending.get(msg.id) : undefined;
+  if (!p) return false;
+  pending.delete(msg.id!);
+  if (msg.ok) p.resolve(msg.result);
+  else p.reject(new Error(`probe agent in ${netns}: ${msg.error}`));
+  return false;
+}
+
+function operations(request: (body: Record<string, unknown>) => Promise<unknown>): Omit<ProbeAgent, "netns" | "stop"> {
+  return {
+    listen: async (protocol, port, hosts) => {
+      await request({ op: "listen", protocol, port, hosts });
+    },
+    probe: async (req) => (await request({ op: "probe", ...req })) as ProbeAgentResult,
+    seen: async () => (await request({ op: "seen" })) as { port: number; from: string }[],
+  };
+}
+
+/**
+ * The same protocol with a lab listener started in serve mode with `--control PATH` (`moat lab up`):
+ * no process to start per probe run, the one that listens does the probing. stop() only disconnects.
+ */
+export async function connectProbeAgent(socketPath: string, netns: string): Promise<ProbeAgent> {
+  const sock = connect(socketPath);
+  await new Promise<void>((resolve, reject) => {
+    sock.once("connect", resolve);
+    sock.once("error", (e) => reject(new Error(`the lab's listener in ${netns} does not answer on ${socketPath} (${e.message}); rebuild the lab (moat lab down, moat lab up)`)));
+  });
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let closed: string | undefined;
+  const fail = (why: string) => {
+    closed ??= `the lab's listener in ${netns} ${why}`;
+    for (const p of pending.values()) p.reject(new Error(closed));
+    pending.clear();
+  };
+  sock.on("error", (e) => fail(`failed (${e.message})`));
+  sock.on("close", () => fail("closed its socket"));
+  createInterface({ input: sock }).on("line", (line) => void answer(line, pending, netns));
+  const request = (body: Record<string, unknown>): Promise<unknown> => {
+    if (closed) return Promise.reject(new Error(closed));
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      sock.write(`${JSON.stringify({ id, ...body })}\n`);
+    });
+  };
+  return {
+    netns,
+    ...operations(request),
+    stop: async () => {
+      sock.end();
+    },
+  };
 }

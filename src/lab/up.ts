@@ -100,7 +100,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUp> {
       ...plan.nodes.map((n) => startLabAgent(dir, server, n.name, n.netns, opts.overlay, signal)),
       ...plan.workloads.map(async (w) => {
         await attachWorkload(plan, w);
-        await startListener(w, ports, join(dir.logs, `listener-${w.netns}.log`), signal);
+        await startListener(w, ports, { log: join(dir.logs, `listener-${w.netns}.log`), control: dir.control(w.netns) }, signal);
       }),
     ]);
     const failed = steps.find((s) => s.status === "rejected");
