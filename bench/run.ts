@@ -14,6 +14,7 @@ const MODULES: Record<string, unknown>[] = [
   await import("./store.js"),
   await import("./overlay.js"),
   await import("./cni.js"),
+  await import("./demo.js"),
 ];
 
 for (const mod of MODULES) {
