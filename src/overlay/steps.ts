@@ -105,11 +105,12 @@ export function overlaySteps(desired: DesiredOverlay, mtu: number, read: Overlay
       routeWant.delete(addressKey(want.dst));
       continue;
     }
-    steps.ip.push(`${r.family === 6 ? "-6 " : ""}route del ${String(r.dst)} dev ${dev.name}`);
+    // ip -batch takes no per-line options (-6): the address says the family.
+    steps.ip.push(`route del ${String(r.dst)} dev ${dev.name}`);
     if (!want) steps.summary.push(`route del ${String(r.dst)}`);
   }
   for (const r of routeWant.values()) {
-    steps.ip.push(r.family === 4 ? `route add ${r.dst} via ${r.via} dev ${dev.name} onlink` : `-6 route add ${r.dst} via ${r.via} dev ${dev.name}`);
+    steps.ip.push(r.family === 4 ? `route add ${r.dst} via ${r.via} dev ${dev.name} onlink` : `route add ${r.dst} via ${r.via} dev ${dev.name}`);
     steps.summary.push(`route add ${r.dst}`);
   }
 

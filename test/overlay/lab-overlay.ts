@@ -25,7 +25,7 @@ export async function createOverlayLab(model: Model, prefix = overlayPrefix(), k
   const destroy = async () => void (await lab.destroy().catch(() => cleanupLabs(prefix)));
   try {
     for (const n of lab.plan.nodes) {
-      const batch = n.remoteRoutes.map((r) => `${r.dst.includes(":") ? "-6 " : ""}route del ${r.dst} via ${r.via} dev fab0\n`).join("");
+      const batch = n.remoteRoutes.map((r) => `route del ${r.dst} via ${r.via} dev fab0\n`).join("");
       if (batch) await runOk(lab.nodeRunner(n.name), "ip", ["-batch", "-"], { input: batch });
     }
     if (keep) await keepOverlay(lab, labModel);
