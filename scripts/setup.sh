@@ -13,7 +13,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
-  apt-get install -y -qq --no-install-recommends iptables ipset nftables iproute2 iputils-ping conntrack kmod procps openssl firewalld docker.io etcd-server etcd-client chromium podman containernetworking-plugins busybox-static >/dev/null
+  apt-get install -y -qq --no-install-recommends iptables ipset nftables iproute2 iputils-ping conntrack kmod procps openssl firewalld docker.io etcd-server etcd-client chromium podman containernetworking-plugins busybox-static tcpdump >/dev/null
 fi
 npm ci --no-audit --no-fund
 npm run build

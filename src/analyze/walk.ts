@@ -76,7 +76,9 @@ export function conditionMatchesPacket(c: Condition, p: AnalyzedPacket, sets: Re
 
 export function ruleMatchesPacket(rule: AnalyzedRule, p: AnalyzedPacket, sets: ReadonlyMap<string, AnalyzedSet>, notes?: string[]): boolean {
   if (rule.family !== p.src.family) return false;
-  return rule.conditions.every((c) => conditionMatchesPacket(c, p, sets, notes));
+  // A rule whose target goes on (LOG, NFLOG behind -m limit) decides nothing: what it assumes is no news.
+  const quiet = rule.target.kind === "extension" && !rule.target.terminal;
+  return rule.conditions.every((c) => conditionMatchesPacket(c, p, sets, quiet ? undefined : notes));
 }
 
 export function walkRuleset(rs: AnalyzedRuleset, packet: AnalyzedPacket, start: { table?: string; chain?: string } = {}): RulesWalk {

@@ -20,6 +20,7 @@ import type { Model, Policy, Workload } from "../model/index.js";
 import { NO_NODE, printSelector } from "../model/index.js";
 import { identities, identitiesOf, OVERLAY_DEVICE } from "./identity.js";
 import { lookup } from "../policy/index.js";
+import { logPrefix, logVerdict, withDenyLogging } from "./log.js";
 import { shortHash } from "./names.js";
 import type { Chain, Match, Plan, PlanRule, SetMatch, Verdict } from "./plan.js";
 import { localKey, ruleMatches, type IdentityScope, type RuleContext } from "./rules.js";
@@ -188,7 +189,7 @@ export function compile(model: Model, node: string): Plan {
   return {
     node,
     sets: sets.all(),
-    chains: [fwd, spoof, ...(scope ? [identityChain] : []), eg, ...egressChains, afterEg, inChain, ...ingressChains, inDefault, deny],
+    chains: withDenyLogging([fwd, spoof, ...(scope ? [identityChain] : []), eg, ...egressChains, afterEg, inChain, ...ingressChains, inDefault, deny], model.settings),
     hooks: [{ hook: "forward", chain: "fwd" }],
     bridged: local.some((w) => bridgeOf.get(w.network)),
     apply: { backend: model.settings.backend, revokeEstablished: model.settings.revokeEstablished },
@@ -204,7 +205,7 @@ function stageChains(model: Model, sets: SetBook, stage: "egress" | "ingress", p
     list.forEach((rule, index) => {
       const origin = { policy: policy.id, stage, rule: index };
       const comment = `${policy.id} ${stage} rule ${index} ${rule.action}`;
-      const verdict: Verdict = rule.action === "Log" ? { kind: "log", prefix: `moat ${policy.id} ${stage[0]}${index}` } : actionVerdict(stage, rule.action);
+      const verdict: Verdict = rule.action === "Log" ? logVerdict(logPrefix("log", origin), model.settings) : actionVerdict(stage, rule.action);
       for (const match of ruleMatches(ctx, rule)) rules.push({ match, verdict, comment, origin });
     });
     return { name: `${tag}-${shortHash(`${stage}\0${policy.id}`)}`, rules };

@@ -67,7 +67,8 @@ export type Verdict =
   | { kind: "return" }
   | { kind: "jump"; chain: string }
   | { kind: "goto"; chain: string }
-  | { kind: "log"; prefix: string }
+  /** NFLOG to `group`, at most `rate` ("10/second") with bursts of `burst`; the packet goes on. */
+  | { kind: "log"; prefix: string; group: number; rate: string; burst: number }
   /** Sets the identity bits of the packet mark (0 clears them), keeps the others, and goes on. */
   | { kind: "mark"; identity: number };
 

@@ -321,6 +321,7 @@ function buildSettings(list: Parsed<"Settings">[]): Settings {
     if (value.metadata.name !== "default") report(["metadata", "name"], "invalid-name", `Settings must be named "default", not ${show(value.metadata.name)}`);
   }
   const spec = list[0]?.value.spec;
-  return { denyAction: spec?.denyAction ?? "Reject", allowAction: spec?.allowAction ?? "Accept", revokeEstablished: spec?.revokeEstablished ?? true, backend: spec?.backend ?? "auto", identity: spec?.identity ?? "address" };
+  return { denyAction: spec?.denyAction ?? "Reject", allowAction: spec?.allowAction ?? "Accept", revokeEstablished: spec?.revokeEstablished ?? true, backend: spec?.backend ?? "auto", identity: spec?.identity ?? "address",
+    logDenied: spec?.logDenied ?? false, logGroup: spec?.logGroup ?? 100, logRate: spec?.logRate ?? "10/second", logBurst: spec?.logBurst ?? 20 };
 }
 

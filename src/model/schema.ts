@@ -77,6 +77,9 @@ export const policySchema = resource(
   }),
 );
 
+/** How often a log rule may fire: NFLOG is rate-limited so that a flood cannot fill a disk. */
+export const LOG_RATE = /^[1-9]\d{0,5}\/(second|minute|hour|day)$/;
+
 export const settingsSchema = resource(
   "Settings",
   z.strictObject({
@@ -85,6 +88,10 @@ export const settingsSchema = resource(
     revokeEstablished: z.boolean().default(true),
     backend: z.enum(BACKEND_CHOICES).default("auto"),
     identity: z.enum(IDENTITY_MODES).default("address"),
+    logDenied: z.boolean().default(false),
+    logGroup: z.number().int().min(0).max(65535).default(100),
+    logRate: z.string().regex(LOG_RATE, 'a rate such as "10/second" (per second, minute, hour or day)').default("10/second"),
+    logBurst: z.number().int().min(1).max(10000).default(20),
   }),
 );
 

@@ -107,6 +107,11 @@ export interface Settings {
   backend: (typeof BACKEND_CHOICES)[number];
   /** How a node recognises workloads of other nodes at ingress (mark needs the VXLAN overlay on every node). */
   identity: (typeof IDENTITY_MODES)[number];
+  /** Denied new connections are logged to NFLOG group logGroup, as Log rules are, at most logRate (burst logBurst). */
+  logDenied: boolean;
+  logGroup: number;
+  logRate: string;
+  logBurst: number;
 }
 
 export interface Model {

@@ -73,7 +73,8 @@ function evaluate(prog: NftProgram, rule: string, p: Packet, iif: string | undef
   const proto = L4[p.protocol];
   while (i < words.length) {
     const w = words[i]!;
-    if (["accept", "drop", "return", "jump", "goto", "reject", "log"].includes(w)) return { matched: true, verdict: words.slice(i).join(" ") };
+    // A log statement (rate-limited: `limit rate ... log ...`) is a verdict that goes on.
+    if (["accept", "drop", "return", "jump", "goto", "reject", "log", "limit"].includes(w)) return { matched: true, verdict: words.slice(i).join(" ") };
     if (w === "meta" && words[i + 1] === "nfproto") {
       if ((words[i + 2] === "ipv4") !== (p.src.family === 4)) return fail;
       i += 3;

@@ -43,7 +43,7 @@ describe("provenance", () => {
       const action = source(r).action;
       const v = r.verdict;
       const stage = r.origin!.stage;
-      if (action === "Log") expect(v).toEqual({ kind: "log", prefix: `moat ${r.origin!.policy} ${stage[0]}${r.origin!.rule}` });
+      if (action === "Log") expect(v).toEqual({ kind: "log", prefix: `moat log ${r.origin!.policy}/${stage[0]}${r.origin!.rule}`, group: 100, rate: "10/second", burst: 20 });
       if (action === "Deny") expect(v).toEqual({ kind: "goto", chain: "deny" });
       // Deciding rules end the stage: egress goes on to after-eg (then ingress or accept), ingress accepts.
       if (action === "Allow") expect(v).toEqual(stage === "egress" ? { kind: "goto", chain: "after-eg" } : { kind: "accept" });

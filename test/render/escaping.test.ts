@@ -13,7 +13,7 @@ const odd = fc.string({ unit: fc.constantFrom(..."aZ09-_./:=,!&|(){}<>@+ \"'\\`$
 /** The line as iptables-save would print it after iptables-restore read it. */
 const throughKernel = (line: string) => {
   const words = tokenize(line);
-  return words.map((w, i) => (i > 0 && (words[i - 1] === "--comment" || words[i - 1] === "--log-prefix") ? saveString(w) : w)).join(" ");
+  return words.map((w, i) => (i > 0 && (words[i - 1] === "--comment" || words[i - 1] === "--log-prefix" || words[i - 1] === "--nflog-prefix") ? saveString(w) : w)).join(" ");
 };
 
 /** Every double-quoted span in the line, and what is left outside them. */
@@ -47,7 +47,7 @@ describe("renderRule with arbitrary comments and log prefixes", () => {
       fc.property(odd, odd, (comment, prefix) => {
         const rules: PlanRule[] = [
           { match: {}, verdict: { kind: "accept" }, comment },
-          { match: { protocol: "tcp" }, verdict: { kind: "log", prefix }, comment },
+          { match: { protocol: "tcp" }, verdict: { kind: "log", prefix, group: 100, rate: "10/second", burst: 20 }, comment },
         ];
         for (const r of rules) for (const family of [4, 6] as const) checkLine(renderRule("x", r, family, "a"));
       }),
@@ -63,14 +63,15 @@ describe("renderRule with arbitrary comments and log prefixes", () => {
     expect(comment("x/y:z")).toBe('"x/y:z"');
   });
 
-  it("bounds the log prefix to 29 characters, ending in a space", () => {
+  it("bounds the NFLOG prefix to the kernel's 63 bytes, rate-limited, to its group", () => {
     fc.assert(
       fc.property(odd, (prefix) => {
-        const line = renderRule("x", { match: {}, verdict: { kind: "log", prefix }, comment: "c" }, 4, "a");
+        const line = renderRule("x", { match: {}, verdict: { kind: "log", prefix, group: 7, rate: "5/minute", burst: 3 }, comment: "c" }, 4, "a");
         const words = tokenize(line);
-        const p = words[words.indexOf("--log-prefix") + 1]!;
-        expect(p.length).toBeLessThanOrEqual(29);
-        expect(p.endsWith(" ")).toBe(true);
+        const p = words[words.indexOf("--nflog-prefix") + 1]!;
+        expect(Buffer.byteLength(p)).toBeLessThanOrEqual(63);
+        expect(words.slice(words.indexOf("--limit"), words.indexOf("--limit") + 4)).toEqual(["--limit", "5/min", "--limit-burst", "3"]);
+        expect(words[words.indexOf("--nflog-group") + 1]).toBe("7");
       }),
       { numRuns: 300 },
     );
@@ -103,13 +104,16 @@ describe("user text through compile", () => {
     for (const family of [4, 6] as const) {
       const lines = renderInstall(plan, family, "b", "0123456789ab").split("\n").filter((l) => /^-[AI] /.test(l));
       expect(lines.filter((l) => l.includes('--comment "policy n.-_a-b_c.d')).length).toBe(2); // the dispatch rule of each stage
-      expect(lines.filter((l) => l.includes("-j LOG"))).toHaveLength(2);
+      expect(lines.filter((l) => l.includes("-j NFLOG"))).toHaveLength(2);
       for (const l of lines) checkLine(l.replace(/^-I FORWARD 1 /, "-A FORWARD "));
-      for (const l of lines.filter((l) => l.includes("-j LOG"))) expect(tokenize(l).at(-1)!.length).toBeLessThanOrEqual(29);
+      for (const l of lines.filter((l) => l.includes("-j NFLOG"))) {
+        const words = tokenize(l);
+        expect(words[words.indexOf("--nflog-prefix") + 1]!.length).toBeLessThanOrEqual(63);
+      }
     }
   });
 
-  it("loads into the kernel, which refuses log prefixes over 29 and comments over 255 characters", async () => {
+  it("loads into the kernel, which refuses NFLOG prefixes over 63 and comments over 255 characters", async () => {
     const k = new FakeKernel();
     expect((await k.run("ipset", ["restore"], { input: renderIpsetRestore(renderSets(plan)) })).stderr).toBe("");
     for (const family of [4, 6] as const) {

@@ -63,7 +63,7 @@ interface FakeSet {
 class LineError extends Error {}
 
 const BUILTINS = ["INPUT", "FORWARD", "OUTPUT"];
-const TARGETS = new Set(["ACCEPT", "DROP", "RETURN", "REJECT", "LOG"]);
+const TARGETS = new Set(["ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "NFLOG"]);
 const MATCH_OPTIONS: Record<string, Record<string, number>> = {
   set: { "--match-set": 2 },
   multiport: { "--dports": 1, "--sports": 1, "--ports": 1 },
@@ -75,10 +75,12 @@ const MATCH_OPTIONS: Record<string, Record<string, number>> = {
   physdev: { "--physdev-in": 1, "--physdev-out": 1, "--physdev-is-bridged": 0, "--physdev-is-in": 0, "--physdev-is-out": 0 },
   mark: { "--mark": 1 },
   icmp6: { "--icmpv6-type": 1 },
+  limit: { "--limit": 1, "--limit-burst": 1 },
 };
 const TARGET_OPTIONS: Record<string, Record<string, number>> = {
   REJECT: { "--reject-with": 1 },
   LOG: { "--log-prefix": 1, "--log-level": 1 },
+  NFLOG: { "--nflog-prefix": 1, "--nflog-group": 1, "--nflog-threshold": 1, "--nflog-size": 1 },
 };
 const REJECT_WITH: Record<FakeFamily, string[]> = {
   4: ["icmp-net-unreachable", "icmp-host-unreachable", "icmp-port-unreachable", "icmp-proto-unreachable", "icmp-net-prohibited", "icmp-host-prohibited", "icmp-admin-prohibited", "tcp-reset"],
@@ -466,7 +468,7 @@ export class FakeKernel implements Runner {
         if (arity === undefined) throw new LineError(`unknown option "${w}"`);
         const values = Array.from({ length: arity }, () => next(w));
         this.checkOption(w, values, { family, protocol, sets });
-        out.push(w, ...(w === "--comment" || w === "--log-prefix" ? values.map(saveString) : values));
+        out.push(w, ...(w === "--comment" || w === "--log-prefix" || w === "--nflog-prefix" ? values.map(saveString) : values));
       } else {
         throw new LineError(`Bad argument \`${w}'`);
       }
@@ -517,6 +519,16 @@ export class FakeKernel implements Runner {
       case "--log-prefix":
         if (v.length > 29) throw new LineError("Maximum prefix length 29 for --log-prefix");
         if (/\n/.test(v)) throw new LineError("Newlines not allowed in --log-prefix");
+        return;
+      case "--nflog-prefix":
+        if (v.length > 63) throw new LineError("Maximum prefix length 63 for --nflog-prefix");
+        if (/\n/.test(v)) throw new LineError("Newlines not allowed in --nflog-prefix");
+        return;
+      case "--nflog-group":
+        if (!/^\d+$/.test(v) || Number(v) > 65535) throw new LineError(`--nflog-group: invalid value ${v}`);
+        return;
+      case "--limit":
+        if (!/^\d+\/(sec|second|min|minute|hour|day)$/.test(v)) throw new LineError(`bad rate "${v}"'`);
         return;
       case "--reject-with":
         if (!REJECT_WITH[ctx.family].includes(v)) throw new LineError(`unknown reject type "${v}"`);

@@ -10,6 +10,7 @@ import { registerExport } from "./export.js";
 import { registerImport } from "./import.js";
 import { registerLab } from "./lab.js";
 import { registerLint } from "./lint.js";
+import { registerLogs } from "./logs.js";
 import { registerMatrix } from "./matrix.js";
 import { registerPolicy } from "./policy.js";
 import { registerResources } from "./resources.js";
@@ -29,6 +30,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerLint,
   registerVerify,
   registerExplain,
+  registerLogs,
   registerResources,
   registerServer,
   registerAgent,

@@ -1,6 +1,6 @@
 // Plan rules as iptables-restore lines, printed in the form iptables-save prints them back, so that
 // reading the kernel back and comparing is a plain text comparison.
-import { IDENTITY_MASK, type Match, type Plan, type PlanRule, type SetMatch, type Verdict } from "../../compile/index.js";
+import { IDENTITY_MASK, LOG_PREFIX_MAX, type Match, type Plan, type PlanRule, type SetMatch, type Verdict } from "../../compile/index.js";
 import { chainName, familySetName, hookComment, type Family, type Generation } from "../names.js";
 import { escapeText, quote } from "./escape.js";
 
@@ -45,7 +45,8 @@ function verdictClause(v: Verdict, family: Family, generation: Generation): stri
     case "goto":
       return `-g ${chainName(generation, v.chain)}`;
     case "log":
-      return `-j LOG --log-prefix ${quote(`${escapeText(v.prefix, 28)} `)}`;
+      // As iptables-save prints it: the limit match's unit abbreviated, the prefix before the group.
+      return `-m limit --limit ${v.rate.replace(/second$/, "sec").replace(/minute$/, "min")} --limit-burst ${v.burst} -j NFLOG --nflog-prefix ${quote(escapeText(v.prefix, LOG_PREFIX_MAX))} --nflog-group ${v.group}`;
     case "mark":
       return `-j MARK --set-xmark 0x${v.identity.toString(16)}/0x${IDENTITY_MASK.toString(16)}`;
   }

@@ -14,7 +14,7 @@
 // Text without elements ("structure") is hashed for the rules hash: equal structure means an update
 // is element adds and deletes.
 import { createHash } from "node:crypto";
-import { IDENTITY_MASK, type Match, type Plan, type PlanRule, type PlanSet, type SetMatch, type SetMember, type Verdict } from "../../compile/index.js";
+import { IDENTITY_MASK, LOG_PREFIX_MAX, type Match, type Plan, type PlanRule, type PlanSet, type SetMatch, type SetMember, type Verdict } from "../../compile/index.js";
 import { hookComment, NFT_FAMILY, NFT_TABLES, nftTable, type Family, type Generation } from "../names.js";
 import { escapeNft, nftString } from "./escape.js";
 import { dispatchOf } from "./dispatch.js";
@@ -95,7 +95,7 @@ function verdictText(v: Verdict): string {
     case "goto":
       return `${v.kind} ${nftChain(v.chain)}`;
     case "log":
-      return `log prefix "${escapeNft(v.prefix, 60)} "`;
+      return `limit rate ${v.rate} burst ${v.burst} packets log prefix ${nftString(v.prefix, LOG_PREFIX_MAX)} group ${v.group}`;
     case "mark":
       // As nft prints it back: it folds the identity into the mask it keeps.
       return v.identity ? `meta mark set meta mark & ${hex32((~IDENTITY_MASK | v.identity) >>> 0)} | ${hex32(v.identity)}` : `meta mark set meta mark & ${hex32(~IDENTITY_MASK >>> 0)}`;
