@@ -20,7 +20,7 @@ const line = (what: string, xs: number[]) => `  ${what.padEnd(34)} p50 ${pct(xs,
 
 export async function benchCni(): Promise<void> {
   const prefix = newPrefix("b");
-  const nodeNs = `${prefix}-n1`;
+  const nodeNs = `${prefix}n1`;
   removeNetns(prefix);
   // nftables, the default where the kernel has it: a new workload changes set members only.
   const host = await startHost(nodeNs, "n1", ["--backend", "nftables"]);
@@ -31,7 +31,7 @@ export async function benchCni(): Promise<void> {
     const phases: Record<string, number[]> = {};
     const started = Date.now();
     for (let i = 0; i < CONTAINERS && Date.now() - started < BUDGET_MS; i++) {
-      const ns = `${prefix}-c${i}`;
+      const ns = `${prefix}c${i}`;
       addNetns(ns);
       const config = host.config("bench", { args: { labels: { app: i % 2 ? "web" : "client" } } });
       const r = await cni(nodeNs, { command: "ADD", containerId: `bench${i}`, netns: `/run/netns/${ns}`, ifname: "eth0", extra: { MOAT_CNI_TIMINGS: "1" } }, config);

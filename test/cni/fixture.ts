@@ -17,7 +17,8 @@ export const agentToken = (node: string) => `cni-test-agent-token-${node}-012345
 export const tokensYaml = (nodes: string[]) =>
   [`- {name: admin, role: admin, token: ${ADMIN_TOKEN}}`, ...nodes.map((n) => `- {name: agent-${n}, role: agent, node: ${n}, token: ${agentToken(n)}}`)].join("\n") + "\n";
 
-export const newPrefix = (what: string) => `mcni${what}${process.pid % 10000}`;
+/** Ends in "-", so that no prefix is the start of another file's (mcnip12- and mcnip123-). */
+export const newPrefix = (what: string) => `mcni${what}${process.pid % 10000}-`;
 
 export const ip = (args: string[]) => execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 export const inNs = (ns: string, cmd: string, args: string[], input?: string) => spawnSync("nsenter", [`--net=/run/netns/${ns}`, cmd, ...args], { encoding: "utf8", timeout: 30_000, ...(input !== undefined ? { input } : {}) });

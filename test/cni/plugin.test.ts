@@ -9,7 +9,7 @@ import { hostVethName } from "../../src/cni/index.js";
 import { addNetns, api, cni, connects, inNs, listen, newPrefix, removeNetns, startHost, type Host } from "./fixture.js";
 
 const PREFIX = newPrefix("p");
-const NODE_NS = `${PREFIX}-n1`;
+const NODE_NS = `${PREFIX}n1`;
 let host: Host;
 let containers = 0;
 
@@ -48,7 +48,7 @@ spec:
 
 /** A container namespace, as a runtime makes one before ADD; its id is 64 hex digits as podman's. */
 function container(): { ns: string; path: string; id: string } {
-  const ns = `${PREFIX}-c${++containers}`;
+  const ns = `${PREFIX}c${++containers}`;
   addNetns(ns);
   return { ns, path: `/run/netns/${ns}`, id: `${containers}`.padStart(8, "0").padEnd(64, "a") };
 }

@@ -13,7 +13,7 @@ import { removeDir } from "../support/server-process.js";
 import { addNetns, api, cni, connects, newPrefix, PLUGIN, removeNetns, startHost, type Host } from "./fixture.js";
 
 const PREFIX = newPrefix("pm");
-const NODE_NS = `${PREFIX}-n1`;
+const NODE_NS = `${PREFIX}n1`;
 let host: Host;
 let dir: string;
 const varLibCniExisted = existsSync("/var/lib/cni");
@@ -78,8 +78,8 @@ afterAll(async () => {
 
 describe("podman (CNI backend) on a moat network", () => {
   it("runs a container that gets a moat address and is enforced at once; podman's DEL cleans up", async () => {
-    const peer = { ns: `${PREFIX}-same`, path: `/run/netns/${PREFIX}-same` };
-    const stranger = { ns: `${PREFIX}-other`, path: `/run/netns/${PREFIX}-other` };
+    const peer = { ns: `${PREFIX}same`, path: `/run/netns/${PREFIX}same` };
+    const stranger = { ns: `${PREFIX}other`, path: `/run/netns/${PREFIX}other` };
     addNetns(peer.ns);
     addNetns(stranger.ns);
     const attach = (c: { path: string }, id: string, network: string) => cni(NODE_NS, { command: "ADD", containerId: id, netns: c.path, ifname: "eth0" }, host.config(network));
