@@ -52,6 +52,9 @@ export function deniedByPlan(plan: Plan, flow: TrackedFlow, ifaces = interfaces(
   const dst = parseIp(flow.dst);
   if (!protocol || !src.ok || !dst.ok) return false;
   const from = ifaces.get(src.value.text);
+  // With identities a flow from elsewhere came with its source's identity, which conntrack does not keep
+  // and this Plan cannot know from the address: it cannot be judged again here, so it is not cut.
+  if (!from && plan.chains.some((c) => c.name === "identity")) return false;
   const p: Packet = { src: src.value, dst: dst.value, protocol, ctstate: "NEW", inIface: from?.inIface ?? UPLINK, ...(from?.physIn ? { physIn: from.physIn } : {}) };
   if (flow.dport !== undefined && protocol !== "ICMP") p.dport = flow.dport;
   const outcome = walkPlan(plan, p).outcome;

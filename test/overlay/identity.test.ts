@@ -9,6 +9,7 @@ import { simulateFlow } from "../../src/simulate/index.js";
 import type { Model } from "../../src/model/index.js";
 import { exampleFiles, modelOf, OVERLAY_NODES, spreadDocs, spreadExample } from "./spread.js";
 import { readFileSync } from "node:fs";
+import { withLabInterfaces } from "../../src/lab/index.js";
 
 const PORTS = [
   { protocol: "TCP" as const, port: 80 },
@@ -117,4 +118,39 @@ describe("simulate == decide on generated models with identities", () => {
     );
     expect(flows).toBeGreaterThan(500);
   }, 120_000);
+});
+
+describe("revoking with identities", () => {
+  it("judges flows from local workloads again, and leaves flows from other nodes alone (their identity is not in conntrack)", async () => {
+    const { deniedByPlan } = await import("../../src/dataplane/index.js");
+    const model = spreadExample("cloudfoundry-c2c.yaml", "mark");
+    const ip = (id: string) => model.workloads.find((w) => w.id === id)!.ips[0]!.text;
+    // appA-0 on node-1 may reach appB-0 on node-2 on 8080; appB-1 (node-3) may not.
+    const node2 = compile(model, "node-2");
+    expect(deniedByPlan(node2, { family: 4, protocol: "tcp", src: ip("appA-0"), dst: ip("appB-0"), dport: 8080 })).toBe(false);
+    expect(deniedByPlan(node2, { family: 4, protocol: "tcp", src: ip("appB-1"), dst: ip("appB-0"), dport: 8080 })).toBe(false);
+    // Without identities the same flow is judged by address, and denied.
+    const addressMode = compile({ ...model, settings: { ...model.settings, identity: "address" } }, "node-2");
+    expect(deniedByPlan(addressMode, { family: 4, protocol: "tcp", src: ip("appB-1"), dst: ip("appB-0"), dport: 8080 })).toBe(true);
+  });
+
+  it("judges a flow between two workloads of one node by their identities", async () => {
+    const { deniedByPlan } = await import("../../src/dataplane/index.js");
+    const model = withLabInterfaces(spreadExample("rancher-label-isolation.yaml", "mark"));
+    const plan = compile(model, "node-1");
+    const local = model.workloads.filter((w) => w.node === "node-1");
+    let denied = 0;
+    let allowed = 0;
+    for (const a of local) {
+      for (const b of local) {
+        if (a === b) continue;
+        const want = !decide(model, { src: a.ips[0]!, dst: b.ips[0]!, protocol: "TCP", port: 80 }).allowed;
+        expect(deniedByPlan(plan, { family: 4, protocol: "tcp", src: a.ips[0]!.text, dst: b.ips[0]!.text, dport: 80 }), `${a.id} -> ${b.id}`).toBe(want);
+        if (want) denied++;
+        else allowed++;
+      }
+    }
+    expect(denied).toBeGreaterThan(0);
+    expect(allowed).toBeGreaterThan(0);
+  });
 });
