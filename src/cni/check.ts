@@ -24,7 +24,7 @@ export async function check(a: Attachment, runner: Runner): Promise<void> {
     if (!inside.addresses.some((x) => x.split("/")[0] === ip)) throw fail(`${env.ifname} in ${env.netns} does not hold ${ip}`, `it holds ${inside.addresses.join(", ") || "no address"}`);
   }
   const revision = Number(w.metadata.resourceVersion);
-  const row = (await moat.nodes(a.client)).items.find((r) => r.node === a.node);
+  const row = await moat.nodeStatus(a.client, a.node);
   if (!row || row.revision === null || row.revision < revision || row.error !== null) {
     throw fail(`node ${a.node} does not enforce workload ${id.name} (revision ${revision})`, row ? `the node is at revision ${row.revision}${row.error ? `: ${row.error}` : ""}` : "no agent has reported for it");
   }

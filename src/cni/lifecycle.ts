@@ -14,7 +14,7 @@ export async function status(a: Omit<Attachment, "env">): Promise<void> {
   } catch (e) {
     throw new CniError(NOT_AVAILABLE, `the moat server cannot be reached: ${(e as Error).message}`);
   }
-  const row = (await moat.nodes(a.client)).items.find((r) => r.node === a.node);
+  const row = await moat.nodeStatus(a.client, a.node);
   if (!row || row.revision === null) throw new CniError(NOT_AVAILABLE, `no moat agent has reported for node ${a.node}: ADD would time out`);
   if (row.error) throw new CniError(NOT_AVAILABLE, `the moat agent of node ${a.node} reports an error: ${row.error}`);
 }

@@ -37,7 +37,12 @@ export const moat = {
   deleteWorkload: (c: Client, node: string, name: string, namespace?: string) => c.call("DELETE", `/v1/nodes/${enc(node)}/workloads/${enc(name)}${q(namespace)}`) as Promise<{ revision: number }>,
   workload: (c: Client, name: string, namespace?: string) => c.call("GET", `/v1/workloads/${enc(name)}${q(namespace)}`) as Promise<{ metadata: { resourceVersion: string; annotations?: Record<string, string> }; spec: { ips: string[]; interface?: string; node: string } }>,
   workloads: (c: Client) => c.call("GET", "/v1/workloads") as Promise<{ items: { metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec: { node: string } }[] }>,
-  nodes: (c: Client) => c.call("GET", "/v1/nodes") as Promise<{ revision: number; items: NodeRow[] }>,
+  /** The node's last report; undefined when its agent never reported. */
+  nodeStatus: (c: Client, node: string) =>
+    (c.call("GET", `/v1/nodes/${enc(node)}/status`) as Promise<NodeRow>).catch((e: unknown) => {
+      if ((e as { kind?: string }).kind === "not-found") return undefined;
+      throw e;
+    }),
   healthz: (c: Client) => c.call("GET", "/healthz") as Promise<{ ok: boolean }>,
 };
 
@@ -51,7 +56,7 @@ export async function waitEnforced(c: Client, node: string, revision: number, ti
   let last: NodeRow | undefined;
   let delay = 2;
   for (;;) {
-    last = (await moat.nodes(c)).items.find((r) => r.node === node);
+    last = await moat.nodeStatus(c, node);
     if (last && last.revision !== null && last.revision >= revision && last.error === null) return Date.now() - start;
     if (Date.now() - start > timeoutMs) break;
     await new Promise((r) => setTimeout(r, delay));

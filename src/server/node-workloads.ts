@@ -2,9 +2,9 @@
 // node only (never one that another node or an admin placed elsewhere), so a compromised node cannot
 // move or remove the containers of another. Validated and committed as every apply is.
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { BadRequest, MoatError } from "../errors/index.js";
+import { BadRequest, MoatError, NotFound } from "../errors/index.js";
 import { show } from "../model/index.js";
-import { requireNodeAccess } from "./auth.js";
+import { READERS, requireNodeAccess } from "./auth.js";
 import { manifestsOf } from "./bodies.js";
 import type { DesiredState } from "./desired-state.js";
 import { keyOf } from "./resources.js";
@@ -38,6 +38,15 @@ export function registerNodeWorkloads(app: FastifyInstance, state: DesiredState)
     if ((doc.metadata.namespace ?? undefined) !== namespaceOf(req)) throw new BadRequest("metadata.namespace and ?namespace= differ");
     await ownedElsewhere(req, node, name);
     return state.apply(parsed);
+  });
+
+  // What moat-cni polls while ADD waits: the node's last report alone, without GET /v1/nodes's
+  // expected Plan hash of every node (a compile per node for each new revision).
+  app.get("/v1/nodes/:node/status", { config: { roles: READERS } }, async (req) => {
+    const { node } = req.params as { node: string };
+    const found = (await state.store.listNodeStatus()).find((s) => s.node === node);
+    if (!found) throw new NotFound(`no agent has reported for node ${show(node)}`);
+    return found;
   });
 
   app.delete("/v1/nodes/:node/workloads/:name", roles, async (req) => {
