@@ -67,7 +67,7 @@ export function openApiDocument(): object {
       "/v1/ipam/release": { post: { summary: "give back an attachment's address (none held: nothing to do)", security: secured, requestBody: body(ref("IpamRelease")), responses: { 200: ok("released"), ...errors(400, 401, 403) } } },
       "/v1/ipam/gc": { post: { summary: "give back the node's addresses in the Network but for the valid attachments", security: secured, requestBody: body(ref("IpamGc")), responses: { 200: ok("released"), ...errors(400, 401, 403) } } },
       "/v1/ipam/blocks": { get: { summary: "every IPAM block: network, cidr, node, allocations", security: secured, responses: { 200: ok("items"), ...errors(401, 403) } } },
-      "/v1/nodes/{node}/status": { put: { summary: "an agent's report (agents: their own node only)", security: secured, parameters: [{ name: "node", in: "path", required: true, schema: { type: "string" } }], requestBody: body(ref("NodeStatus")), responses: { 200: ok("stored"), ...errors(400, 401, 403) } } },
+      "/v1/nodes/{node}/status": { get: { summary: "the node's last report alone (what moat-cni polls while ADD waits)", security: secured, parameters: [{ name: "node", in: "path", required: true, schema: { type: "string" } }], responses: { 200: ok("the report", ref("NodeStatus")), ...errors(401, 403, 404) } }, put: { summary: "an agent's report (agents: their own node only)", security: secured, parameters: [{ name: "node", in: "path", required: true, schema: { type: "string" } }], requestBody: body(ref("NodeStatus")), responses: { 200: ok("stored"), ...errors(400, 401, 403) } } },
     },
   };
   return cached;
