@@ -23,8 +23,19 @@ const UDP_POLICY = {
   apiVersion: "moat.dev/v1",
   kind: "Policy",
   metadata: { name: "appA-to-appB-udp" },
-  spec: { selector: 'app == "appB"', ingress: [{ action: "Allow", protocol: "UDP", ports: [9000], from: { selector: 'app == "appA"' } }] },
+  spec: {
+    selector: 'app == "appB"',
+    ingress: [
+      { action: "Allow", protocol: "UDP", ports: [9000], from: { selector: 'app == "appA"' } },
+      { action: "Allow", protocol: "TCP", ports: [7000], from: { selector: 'app == "appA"' } },
+    ],
+  },
 };
+/** A policy that selects nobody: it changes every node's rules, and so makes each apply revoke. */
+const UNRELATED = { apiVersion: "moat.dev/v1", kind: "Policy", metadata: { name: "nobody" }, spec: { selector: 'app == "nobody"', ingress: [{ action: "Deny" }] } };
+const ECHO = `require("net").createServer((s) => s.on("data", (d) => s.write(d)).on("error", () => {})).listen(7000, "0.0.0.0"); setTimeout(() => process.exit(0), 12000);`;
+// Sends a byte every 50 ms for 7 s and prints the times of the echoes.
+const CLIENT = (to: string) => `const s = require("net").connect(7000, "${to}"); const got = []; s.on("data", () => got.push(Date.now())); s.on("error", () => {}); s.on("connect", () => { const t = setInterval(() => s.write("x"), 50); setTimeout(() => { clearInterval(t); console.log(JSON.stringify(got)); process.exit(0); }, 7000); });`;
 
 function docs(identity: "address" | "mark", extra: Record<string, unknown>[] = []) {
   const text = readFileSync(new URL("../../examples/cloudfoundry-c2c.yaml", import.meta.url), "utf8");
@@ -93,6 +104,22 @@ describe("identities across three nodes over VXLAN", () => {
         delivered = await seen();
       }
       expect(delivered.map((s) => s.from), "forged by node-3 itself (outside moat's forward hook)").toContain(ip("appA-0"));
+    }, 30_000);
+
+    it("an allowed connection from another node outlives a rules change on its destination (revoke leaves it)", async () => {
+      await enforceAll(lab, model, backend);
+      const server = lab.workloadRunner("appB-0").run(process.execPath, ["-e", ECHO]);
+      await new Promise((r) => setTimeout(r, 300));
+      const client = lab.workloadRunner("appA-0").run(process.execPath, ["-e", CLIENT(ip("appB-0"))]);
+      await new Promise((r) => setTimeout(r, 1500));
+      const changed = withLabInterfaces(modelOf(docs("mark", [UNRELATED])));
+      const report = await applyPlan(lab.nodeRunner("node-2"), compile(changed, "node-2"), { backend });
+      const appliedAt = Date.now();
+      const echoes = JSON.parse((await client).stdout || "[]") as number[];
+      await server;
+      expect(report.rulesChanged).toBe(true);
+      expect(echoes.filter((t) => t < appliedAt).length, "echoes before the apply").toBeGreaterThan(5);
+      expect(echoes.filter((t) => t > appliedAt + 500).length, "the allowed connection stopped after the apply").toBeGreaterThan(10);
     }, 30_000);
 
     it.each(["mark", "address"] as const)("identity %s: a new appB workload on node-2 and node-1's kernel", async (identity) => {
