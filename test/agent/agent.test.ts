@@ -55,6 +55,12 @@ describe("agents enforce what the API holds (kernel)", () => {
   it("a model written through moat apply --server, then a series of changes, each proven by real TCP", async () => {
     desired = NETWORK + workload("client") + workload("a") + workload("b") + workload("d") + policy("web", ["a", "b"]);
     await write(desired, "initial model");
+    // The kernel's counters of each policy rule, scraped from n1's agent: the probes of client -> a went
+    // through policy web's Allow rule on n1 (a is on n1).
+    const metrics = await (await fetch(agents.get("n1")!.metricsUrl!)).text();
+    const web = /^moat_rule_packets_total\{policy="web",rule="i0",action="Allow"\} (\d+)$/m.exec(metrics);
+    expect(Number(web?.[1]), metrics.split("\n").filter((l) => l.startsWith("moat_rule")).join("\n")).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^moat_rule_bytes_total\{policy="web",rule="i0",action="Allow"\} [1-9]\d*$/m);
     desired += workload("e");
     await write(desired, "workload added");
     desired = desired.replace(policy("web", ["a", "b"]), policy("web", ["a", "d", "e"]));

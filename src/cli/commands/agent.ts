@@ -4,6 +4,7 @@ import { AgentMetrics, NodeAgent } from "../../agent/index.js";
 import { processRunner, type BackendChoice, type Runner } from "../../dataplane/index.js";
 import { parseIp } from "../../model/index.js";
 import { parseListen } from "../../server/index.js";
+import { kernelRuleCounters } from "../../service/index.js";
 import type { RegisterCommand } from "../context.js";
 import { UsageError } from "../errors.js";
 import { clientOf, withServer, type ServerFlags } from "../online.js";
@@ -59,7 +60,7 @@ export const registerAgent: RegisterCommand = (program, { io }) => {
       const checkMs = parseDuration(opts.checkInterval, "--check-interval");
       const listen = opts.metrics ? parseListen(opts.metrics) : undefined;
       const log = pino({ base: { node: opts.node } });
-      const metrics = new AgentMetrics();
+      const metrics = new AgentMetrics(listen ? { ruleCounters: () => kernelRuleCounters(runner) } : {});
       const httpServer = listen ? await metrics.serve(listen.host, listen.port) : undefined;
       const agent = new NodeAgent({ client, node: opts.node, runner, stateDir: opts.stateDir, log, metrics, resyncMs, checkMs, backend: opts.backend as BackendChoice, ...(overlay ? { overlay } : {}) });
       await agent.start();

@@ -4,12 +4,12 @@ import { walkRuleset, analyzedPacketOf, type AnalyzedRule, type RulesWalk } from
 import { processRunner, type Runner } from "../../dataplane/index.js";
 import type { Model, Protocol } from "../../model/index.js";
 import { describeStage, lookup } from "../../policy/index.js";
-import { checkAnswer, flowAddresses, resolveEndpoint, type CheckAnswer } from "../../service/index.js";
+import { checkAnswer, flowAddresses, readKernelRules, resolveEndpoint, type CheckAnswer } from "../../service/index.js";
 import { withOptionalFiles, type RegisterCommand } from "../context.js";
 import { withServer, type ServerFlags } from "../online.js";
 import { EXIT, UsageError } from "../errors.js";
 import { parseOutput, parsePort, parseProtocol } from "../options.js";
-import { modelOf, readKernelRules } from "./verify.js";
+import { modelOf } from "./verify.js";
 
 export interface Explanation {
   decide: CheckAnswer;

@@ -1,52 +1,16 @@
 // `moat verify -f FILE... --node N`: the rules and sets read back from this host's kernel, walked for
 // every flow between the node's workloads and the others on every declared port, compared with decide.
-import { analyze, policyRuleCounters, verifyNode, type AnalyzedRuleset, type VerifyReport } from "../../analyze/index.js";
-import { existingTables, nftPresent, processRunner, runOk, toolsFor, type Runner } from "../../dataplane/index.js";
-import { Unavailable } from "../../errors/index.js";
+import { policyRuleCounters, verifyNode, type VerifyReport } from "../../analyze/index.js";
+import { processRunner, type Runner } from "../../dataplane/index.js";
 import type { Model } from "../../model/index.js";
 import { api, type Client } from "../../client/index.js";
-import { assembleModel, withoutResourceVersion } from "../../service/index.js";
+import { assembleModel, readKernelRules, withoutResourceVersion } from "../../service/index.js";
 import { requireFiles, withOptionalFiles, type RegisterCommand } from "../context.js";
 import { clientOf, withServer, type ServerFlags } from "../online.js";
 import type { Io } from "../io.js";
 import { EXIT, UsageError } from "../errors.js";
 import { parseOutput } from "../options.js";
 import { readModel } from "../read-model.js";
-
-export interface KernelRules {
-  ruleset: AnalyzedRuleset;
-  /** The tools read, e.g. "iptables-nft-save -c -t filter". */
-  sources: string[];
-}
-
-/**
- * The filter table of both families (with counters) and every ipset, read back through the runner from
- * whichever iptables holds moat's jump, and analyzed.
- */
-export async function readKernelRules(runner: Runner): Promise<KernelRules> {
-  const tables = await existingTables(runner);
-  const candidates = (["nft", "legacy"] as const).filter((f) => tables[f].length);
-  const texts: { flavor: string; family: 4 | 6; text: string; file: string }[] = [];
-  let chosen: (typeof candidates)[number] | undefined;
-  for (const flavor of candidates) {
-    const read: typeof texts = [];
-    for (const family of tables[flavor]) {
-      const cmd = toolsFor(flavor).save(family);
-      read.push({ flavor, family, file: `${cmd} -c -t filter`, text: (await runOk(runner, cmd, ["-c", "-t", "filter"])).stdout });
-    }
-    if (!chosen || read.some((r) => / -j moat-/.test(r.text))) {
-      chosen = flavor;
-      texts.splice(0, texts.length, ...read);
-      if (read.some((r) => / -j moat-/.test(r.text))) break;
-    }
-  }
-  if (!texts.some((t) => / -j moat-/.test(t.text)) && (await nftPresent(runner))) {
-    throw new Unavailable("moat's rules on this host are in nftables; verify reads iptables and ipset rules only");
-  }
-  const ipset = (await runOk(runner, "ipset", ["save"])).stdout;
-  const inputs = [{ file: "ipset save", text: ipset }, ...texts.map((t) => ({ file: t.file, text: t.text, family: t.family }))];
-  return { ruleset: analyze(inputs), sources: inputs.map((i) => i.file) };
-}
 
 /** The model stored on a moat server: every resource it holds. */
 export async function serverModel(client: Client): Promise<Model> {

@@ -1,0 +1,45 @@
+// This host's iptables rules and ipsets as moat's analyzer reads them: what verify, explain, status
+// --rules and the agent's rule counters walk and count.
+import { analyze, policyRuleCounters, type AnalyzedRuleset, type PolicyRuleCounters } from "../analyze/index.js";
+import { existingTables, nftPresent, runOk, toolsFor, type Runner } from "../dataplane/index.js";
+import { Unavailable } from "../errors/index.js";
+
+export interface KernelRules {
+  ruleset: AnalyzedRuleset;
+  /** The tools read, e.g. "iptables-nft-save -c -t filter". */
+  sources: string[];
+}
+
+/**
+ * The filter table of both families (with counters) and every ipset, read back through the runner from
+ * whichever iptables holds moat's jump, and analyzed.
+ */
+export async function readKernelRules(runner: Runner): Promise<KernelRules> {
+  const tables = await existingTables(runner);
+  const candidates = (["nft", "legacy"] as const).filter((f) => tables[f].length);
+  const texts: { flavor: string; family: 4 | 6; text: string; file: string }[] = [];
+  let chosen: (typeof candidates)[number] | undefined;
+  for (const flavor of candidates) {
+    const read: typeof texts = [];
+    for (const family of tables[flavor]) {
+      const cmd = toolsFor(flavor).save(family);
+      read.push({ flavor, family, file: `${cmd} -c -t filter`, text: (await runOk(runner, cmd, ["-c", "-t", "filter"])).stdout });
+    }
+    if (!chosen || read.some((r) => / -j moat-/.test(r.text))) {
+      chosen = flavor;
+      texts.splice(0, texts.length, ...read);
+      if (read.some((r) => / -j moat-/.test(r.text))) break;
+    }
+  }
+  if (!texts.some((t) => / -j moat-/.test(t.text)) && (await nftPresent(runner))) {
+    throw new Unavailable("moat's rules on this host are in nftables; verify reads iptables and ipset rules only");
+  }
+  const ipset = (await runOk(runner, "ipset", ["save"])).stdout;
+  const inputs = [{ file: "ipset save", text: ipset }, ...texts.map((t) => ({ file: t.file, text: t.text, family: t.family }))];
+  return { ruleset: analyze(inputs), sources: inputs.map((i) => i.file) };
+}
+
+/** Packets and bytes each policy rule's kernel rules matched (iptables: nftables rules carry no counters). */
+export async function kernelRuleCounters(runner: Runner): Promise<PolicyRuleCounters[]> {
+  return policyRuleCounters((await readKernelRules(runner)).ruleset);
+}
