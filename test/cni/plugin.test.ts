@@ -1,7 +1,7 @@
 // moat-cni driven as runtimes drive it, against a real server and agent on a namespace host: connectivity
 // and isolation as the policies say the moment ADD returns, and libcni's conformance expectations
 // (ADD twice, DEL twice, DEL after a failed ADD, CHECK after ADD), GC, STATUS, fixed addresses, host-local.
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -184,8 +184,12 @@ describe("moat-cni ADD (real server, real agent, real kernel)", () => {
     expect(r.code, r.out).toBe(0);
     expect(r.json.ips[0].address).toBe("10.63.0.50/32");
     expect(readdirSync(join(dataDir, "local"))).toContain("10.63.0.50");
-    expect((await del(c, "local", { ipam })).code).toBe(0);
-    expect(existsSync(join(dataDir, "local", "10.63.0.50"))).toBe(false);
+    try {
+      expect((await del(c, "local", { ipam })).code).toBe(0);
+      expect(existsSync(join(dataDir, "local", "10.63.0.50"))).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it("GC gives back the addresses and workloads of attachments the runtime no longer lists; STATUS says ready", async () => {
