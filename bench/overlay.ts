@@ -1,12 +1,16 @@
 // What one new workload costs the other nodes: rules and set members that change in their Plans when a
 // workload with a label set that exists already starts on node1, with peers matched by address
 // (Settings.identity address) and by identity mark (mark). Counted on the Plans (what each node's agent
-// would apply), summed over the nine other nodes of a 10-node cluster.
+// would apply), summed over the nine other nodes of a 10-node cluster; beside them, the VXLAN overlay's
+// routes they add (one per address: the model has no per-node address blocks to aggregate).
 import { compile, memberText, type Plan } from "../src/compile/index.js";
 import { buildModel, type Model } from "../src/model/index.js";
+import { desiredOverlay } from "../src/overlay/index.js";
 import { syntheticManifests } from "./compile.js";
 
 const NODES = 10;
+const UNDERLAYS = new Map(Array.from({ length: NODES }, (_, n) => [`node${n}`, `192.0.2.${n + 1}`]));
+const routeCount = (m: Model, node: string) => desiredOverlay(m, node, UNDERLAYS).routes.length;
 
 function model(workloads: number, policies: number, identity: "address" | "mark", ingressOnly: boolean, newcomer: boolean): Model {
   const docs = syntheticManifests(workloads + (newcomer ? 1 : 0), policies, NODES, newcomer ? "node1" : undefined);
@@ -43,16 +47,18 @@ export function benchOverlay(): void {
       let rules = 0;
       let members = 0;
       let nodesTouched = 0;
+      let routes = 0;
       for (let n = 0; n < NODES; n++) {
         if (n === 1) continue;
         const c = planChanges(compile(before, `node${n}`), compile(after, `node${n}`));
         rules += c.rules;
         members += c.members;
         if (c.rules || c.members) nodesTouched++;
+        routes += routeCount(after, `node${n}`) - routeCount(before, `node${n}`);
       }
       const own = planChanges(compile(before, "node1"), compile(after, "node1"));
       console.log(
-        `  ${ingressOnly ? "ingress policies only " : "ingress + egress      "} identity ${identity.padEnd(7)}: other nodes ${String(rules).padStart(3)} rules, ${String(members).padStart(4)} set members (${nodesTouched}/${NODES - 1} nodes touched); its own node ${own.rules} rules, ${own.members} members`,
+        `  ${ingressOnly ? "ingress policies only " : "ingress + egress      "} identity ${identity.padEnd(7)}: other nodes ${String(rules).padStart(3)} rules, ${String(members).padStart(4)} set members (${nodesTouched}/${NODES - 1} nodes touched), ${routes} overlay routes; its own node ${own.rules} rules, ${own.members} members`,
       );
     }
   }
