@@ -4,7 +4,7 @@
 import { compile, type Plan } from "../compile/index.js";
 import type { Model, Workload } from "../model/index.js";
 import { decide, declaredPorts, lookup, type Flow } from "../policy/index.js";
-import { UPLINK, walkPlan, type Packet } from "../simulate/index.js";
+import { parseNftText, UPLINK, walkNft, walkPlan, type Packet } from "../simulate/index.js";
 import type { AnalyzedPacket } from "./packet.js";
 import type { AnalyzedRuleset } from "./types.js";
 import { walkRuleset, type RulesWalk } from "./walk.js";
@@ -75,7 +75,47 @@ export function nodeFlows(model: Model, node: string): { from: Workload; to: Wor
   return out;
 }
 
-export function verifyNode(model: Model, node: string, kernel: AnalyzedRuleset, plans: ReadonlyMap<string, Plan> = new Map()): VerifyReport {
+/** How one node's kernel judges a flow's packet: walked through its read-back rules. */
+export interface KernelJudgement {
+  allowed: boolean;
+  verdict: string;
+  rule: VerifyDisagreement["kernel"]["rule"];
+  notes: string[];
+}
+export type KernelJudge = (flow: Flow) => KernelJudgement;
+
+/** iptables-save and ipset save text, analyzed. */
+export function iptablesJudge(model: Model, node: string, kernel: AnalyzedRuleset): KernelJudge {
+  return (flow) => {
+    const walk: RulesWalk = walkRuleset(kernel, analyzedPacketOf(model, flow, node));
+    const r = walk.rule;
+    return { allowed: walk.allowed, verdict: walk.verdict, notes: walk.notes, rule: r ? { file: r.loc.file, line: r.loc.line, chain: r.chain, text: `-A ${r.chain} ${r.text}` } : null };
+  };
+}
+
+/**
+ * moat's nft tables as `nft list table` printed them (moat writes what nft prints back, so the
+ * simulator's reader of moat's text reads the kernel's), walked by the same walker as the rendering.
+ */
+export function nftJudge(model: Model, node: string, listing: string, file: string): KernelJudge {
+  const prog = parseNftText(listing);
+  const lines = listing.split("\n");
+  return (flow) => {
+    const ifs = passInterfaces(model, flow, node);
+    const p: Packet = { src: flow.src, dst: flow.dst, protocol: flow.protocol, ctstate: "NEW", inIface: ifs.inIface, outIface: ifs.outIface, ...(ifs.physIn ? { physIn: ifs.physIn } : {}), ...(ifs.physOut ? { physOut: ifs.physOut } : {}), ...(flow.port !== undefined ? { dport: flow.port } : {}) };
+    const r = walkNft(prog, p);
+    const allowed = r.outcome !== "drop" && r.outcome !== "reject";
+    const last = r.trace.at(-1);
+    const text = last ? prog.chains.get(last.chain)?.[last.rule] : undefined;
+    // The listing's line of that rule: the first line after its chain's header that holds its text.
+    const header = last ? lines.findIndex((l) => l.trim() === `chain ${last.chain} {`) : -1;
+    const at = text !== undefined && header >= 0 ? lines.findIndex((l, i) => i > header && l.trim() === text) : -1;
+    return { allowed, verdict: allowed ? "ACCEPT" : r.outcome.toUpperCase(), notes: [], rule: last && text !== undefined ? { file, line: at + 1, chain: last.chain, text } : null };
+  };
+}
+
+export function verifyNode(model: Model, node: string, kernel: AnalyzedRuleset | KernelJudge, plans: ReadonlyMap<string, Plan> = new Map()): VerifyReport {
+  const judge = typeof kernel === "function" ? kernel : iptablesJudge(model, node, kernel);
   const l = lookup(model);
   const planOf = new Map(plans);
   const notes = new Set<string>();
@@ -85,13 +125,13 @@ export function verifyNode(model: Model, node: string, kernel: AnalyzedRuleset, 
     const expected = decide(model, flow);
     const nodes = [...new Set([l.workloadAt(flow.src)?.node, l.workloadAt(flow.dst)?.node].filter((n): n is string => !!n))];
     let allowed = true;
-    let deciding: { walk?: RulesWalk; node: string; verdict: string } = { node, verdict: "ACCEPT" };
+    let deciding: { judged?: KernelJudgement; node: string; verdict: string } = { node, verdict: "ACCEPT" };
     for (const n of nodes) {
       if (n === node) {
-        const walk = walkRuleset(kernel, analyzedPacketOf(model, flow, n));
-        for (const note of walk.notes) notes.add(note);
-        deciding = { walk, node: n, verdict: walk.verdict };
-        if (!walk.allowed) {
+        const judged = judge(flow);
+        for (const note of judged.notes) notes.add(note);
+        deciding = { judged, node: n, verdict: judged.verdict };
+        if (!judged.allowed) {
           allowed = false;
           break;
         }
@@ -112,7 +152,7 @@ export function verifyNode(model: Model, node: string, kernel: AnalyzedRuleset, 
       report.agree++;
       continue;
     }
-    const rule = deciding.walk?.rule;
+    const rule = deciding.judged?.rule ?? null;
     report.disagreements.push({
       from: from.id,
       to: to.id,
@@ -121,7 +161,7 @@ export function verifyNode(model: Model, node: string, kernel: AnalyzedRuleset, 
       protocol: flow.protocol,
       port: flow.port ?? null,
       decide: { allowed: expected.allowed, reason: expected.reason },
-      kernel: { allowed, verdict: deciding.verdict, node: deciding.node, rule: rule ? { file: rule.loc.file, line: rule.loc.line, chain: rule.chain, text: `-A ${rule.chain} ${rule.text}` } : null },
+      kernel: { allowed, verdict: deciding.verdict, node: deciding.node, rule },
     });
   }
   report.notes = [...notes];

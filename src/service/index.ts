@@ -7,4 +7,4 @@ export { nodePlan, modelNodes, type NodePlan } from "./plan.js";
 export { resolveEndpoint, flowAddresses } from "./endpoints.js";
 export { withResourceVersion, withoutResourceVersion } from "./resource-version.js";
 export { requireNode, type NodeCheck } from "./nodes.js";
-export { kernelRuleCounters, readKernelRules, type KernelRules } from "./kernel-rules.js";
+export { kernelJudge, kernelRuleCounters, readKernelNft, readKernelRules, type KernelRules } from "./kernel-rules.js";

@@ -1,7 +1,9 @@
 // This host's iptables rules and ipsets as moat's analyzer reads them: what verify, explain, status
 // --rules and the agent's rule counters walk and count.
-import { analyze, policyRuleCounters, type AnalyzedRuleset, type PolicyRuleCounters } from "../analyze/index.js";
-import { existingTables, nftPresent, runOk, toolsFor, type Runner } from "../dataplane/index.js";
+import { analyze, iptablesJudge, nftJudge, policyRuleCounters, type AnalyzedRuleset, type KernelJudge, type PolicyRuleCounters } from "../analyze/index.js";
+import { existingTables, loadRecord, moatTables, nftPresent, runOk, toolsFor, type Runner } from "../dataplane/index.js";
+import type { Model } from "../model/index.js";
+import { nftTable } from "../render/index.js";
 import { Unavailable } from "../errors/index.js";
 
 export interface KernelRules {
@@ -32,7 +34,7 @@ export async function readKernelRules(runner: Runner): Promise<KernelRules> {
     }
   }
   if (!texts.some((t) => / -j moat-/.test(t.text)) && (await nftPresent(runner))) {
-    throw new Unavailable("moat's rules on this host are in nftables; verify reads iptables and ipset rules only");
+    throw new Unavailable("moat's rules on this host are in nftables, whose rules carry no counters: explain and status --rules read iptables rules (verify reads both)");
   }
   const ipset = (await runOk(runner, "ipset", ["save"])).stdout;
   const inputs = [{ file: "ipset save", text: ipset }, ...texts.map((t) => ({ file: t.file, text: t.text, family: t.family }))];
@@ -42,4 +44,28 @@ export async function readKernelRules(runner: Runner): Promise<KernelRules> {
 /** Packets and bytes each policy rule's kernel rules matched (iptables: nftables rules carry no counters). */
 export async function kernelRuleCounters(runner: Runner): Promise<PolicyRuleCounters[]> {
   return policyRuleCounters((await readKernelRules(runner)).ruleset);
+}
+
+/** moat's nft tables of the live generation as `nft list table` prints them (inet, then bridge if any). */
+export async function readKernelNft(runner: Runner): Promise<{ listing: string; source: string } | undefined> {
+  const tables = await moatTables(runner);
+  if (!tables.length) return undefined;
+  const recorded = (await loadRecord(runner))?.generation;
+  const inet = tables.filter((t) => t.family === "inet");
+  const live = inet.find((t) => recorded && t.name === nftTable(recorded)) ?? inet[0];
+  if (!live) return undefined;
+  const chosen = tables.filter((t) => t.name === live.name);
+  const texts = [];
+  for (const t of chosen) texts.push((await runOk(runner, "nft", ["list", "table", t.family, t.name])).stdout);
+  return { listing: texts.join(""), source: chosen.map((t) => `nft list table ${t.family} ${t.name}`).join(" + ") };
+}
+
+/** How this host's kernel judges flows: its iptables rules when moat's jump is there, else its nft tables. */
+export async function kernelJudge(runner: Runner, model: Model, node: string): Promise<{ judge: KernelJudge; sources: string[] }> {
+  if (await nftPresent(runner)) {
+    const nft = await readKernelNft(runner);
+    if (nft) return { judge: nftJudge(model, node, nft.listing, nft.source), sources: [nft.source] };
+  }
+  const kernel = await readKernelRules(runner);
+  return { judge: iptablesJudge(model, node, kernel.ruleset), sources: kernel.sources };
 }

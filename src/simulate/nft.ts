@@ -39,7 +39,10 @@ export function parseNftText(text: string): NftProgram {
       continue;
     }
     const type = body.find((l) => l.startsWith("type "))!.slice(5);
-    const els = body.find((l) => l.startsWith("elements = {"));
+    // `nft list` wraps a long elements list over lines: join them up to the closing brace.
+    const start = body.findIndex((l) => l.startsWith("elements = {"));
+    let els = start >= 0 ? body[start]! : undefined;
+    for (let j = start + 1; els !== undefined && !els.endsWith("}") && j < body.length; j++) els += ` ${body[j]}`;
     const elements = els ? splitTop(els.slice("elements = {".length).replace(/\}$/, "")).map((e) => e.split(/ \. | : /).map((p) => p.replace(/^"|"$/g, ""))) : [];
     sets.set(block[2]!, { kind: type.includes(" . ") ? "concat" : "addr", elements });
   }

@@ -23,6 +23,35 @@ describe("moat verify on a live node (lab)", () => {
     });
   });
 
+  it.each(EXAMPLES)("%s on nftables: every node's kernel (its nft table read back) agrees with decide on every flow", async (example) => {
+    const model = exampleModel(example);
+    await withLab(model, async (lab) => {
+      await enforce(lab, model, "nftables");
+      for (const node of nodesOf(model)) {
+        const report = await runVerify(lab.nodeRunner(node), model, node);
+        expect(report.sources).toEqual([expect.stringMatching(/^nft list table inet moat-[ab]/)]);
+        expect(verifyText(report)).toBe(`node ${node}: ${report.flows}/${report.flows} flows agree`);
+      }
+    });
+  });
+
+  it("dcos-overlays on nftables: a rule inserted by hand into moat's table makes verify fail, naming that rule", async () => {
+    const model = exampleModel("dcos-overlays.yaml");
+    await withLab(model, async (lab) => {
+      await enforce(lab, model, "nftables");
+      const runner = lab.nodeRunner("agent-1");
+      await runOk(runner, "nft", ["insert", "rule", "inet", "moat-a", "moat-in", "ip", "saddr", "192.168.0.2", "accept"]);
+      const report = await runVerify(runner, model, "agent-1");
+      expect(report.disagreements.length).toBeGreaterThan(0);
+      for (const d of report.disagreements) {
+        expect(d).toMatchObject({ from: "hr-1", decide: { allowed: false }, kernel: { allowed: true, verdict: "ACCEPT", rule: { chain: "moat-in", text: "ip saddr 192.168.0.2 accept", file: "nft list table inet moat-a" } } });
+        expect(d.kernel.rule!.line).toBeGreaterThan(0);
+      }
+      expect(verifyText(report)).toContain("ACCEPT by nft list table inet moat-a:");
+      expect((await runVerify(lab.nodeRunner("agent-2"), model, "agent-2")).disagreements).toEqual([]);
+    });
+  });
+
   it("dcos-overlays: a rule inserted by hand makes verify fail, naming that rule; explain shows the rule and its counters", async () => {
     const model = exampleModel("dcos-overlays.yaml");
     await withLab(model, async (lab) => {

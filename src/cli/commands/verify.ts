@@ -4,7 +4,7 @@ import { policyRuleCounters, verifyNode, type VerifyReport } from "../../analyze
 import { processRunner, type Runner } from "../../dataplane/index.js";
 import type { Model } from "../../model/index.js";
 import { api, type Client } from "../../client/index.js";
-import { assembleModel, readKernelRules, withoutResourceVersion } from "../../service/index.js";
+import { assembleModel, kernelJudge, readKernelRules, withoutResourceVersion } from "../../service/index.js";
 import { requireFiles, withOptionalFiles, type RegisterCommand } from "../context.js";
 import { clientOf, withServer, type ServerFlags } from "../online.js";
 import type { Io } from "../io.js";
@@ -26,8 +26,8 @@ export async function modelOf(io: Io, opts: ServerFlags & { filename: string[] }
 
 export async function runVerify(runner: Runner, model: Model, node: string): Promise<VerifyReport & { sources: string[] }> {
   if (!model.workloads.some((w) => w.node === node)) throw new UsageError(`--node ${JSON.stringify(node)} has no workloads in the manifests (nodes: ${[...new Set(model.workloads.map((w) => w.node))].sort().join(", ")})`);
-  const kernel = await readKernelRules(runner);
-  return { ...verifyNode(model, node, kernel.ruleset), sources: kernel.sources };
+  const kernel = await kernelJudge(runner, model, node);
+  return { ...verifyNode(model, node, kernel.judge), sources: kernel.sources };
 }
 
 export function verifyText(r: VerifyReport): string {
