@@ -62,10 +62,9 @@ export async function readKernelNft(runner: Runner): Promise<{ listing: string; 
 
 /** How this host's kernel judges flows: its iptables rules when moat's jump is there, else its nft tables. */
 export async function kernelJudge(runner: Runner, model: Model, node: string): Promise<{ judge: KernelJudge; sources: string[] }> {
-  if (await nftPresent(runner)) {
-    const nft = await readKernelNft(runner);
-    if (nft) return { judge: nftJudge(model, node, nft.listing, nft.source), sources: [nft.source] };
-  }
+  // readKernelNft finds moat's tables itself (undefined when there are none): no presence check first.
+  const nft = await readKernelNft(runner);
+  if (nft) return { judge: nftJudge(model, node, nft.listing, nft.source), sources: [nft.source] };
   const kernel = await readKernelRules(runner);
   return { judge: iptablesJudge(model, node, kernel.ruleset), sources: kernel.sources };
 }
