@@ -27,7 +27,8 @@ interface State {
   why?: { probe: MatrixProbe; check?: CheckAnswer; error?: string };
   nodes?: { revision: number; items: NodeRow[] };
   /** The graph for a port ("" for every declared port), grouping and revision (its key). */
-  graph?: { key: string; port: string; content?: GraphContent; layout?: GraphLayout; error?: string; tooDense?: boolean };
+  /** `stale`: the picture of an earlier revision, kept on screen while the new one is laid out. */
+  graph?: { key: string; port: string; revision: number; content?: GraphContent; layout?: GraphLayout; error?: string; tooDense?: boolean; stale?: boolean };
   /** The token's role (GET /v1/whoami): only an admin is offered the policy editor. */
   role?: string;
   edit?: EditState;
@@ -130,10 +131,13 @@ async function loadGraph(dense = false) {
   if (state.graph?.key === key && !(dense && state.graph.tooDense)) return;
   const parsed = port ? parsePortText(port) : undefined;
   if (parsed && !parsed.ok) {
-    state.graph = { key, port, error: parsed.message };
+    state.graph = { key, port, revision: snap.revision, error: parsed.message };
     return draw();
   }
-  state.graph = { key, port };
+  // Keep the picture while the store moves under it: blanking it on every write made it flicker.
+  const before = state.graph;
+  const keep = before?.layout && JSON.stringify(JSON.parse(before.key).slice(0, 2)) === JSON.stringify([port, state.groupBy]);
+  state.graph = keep ? { ...before, key, stale: true } : { key, port, revision: snap.revision };
   draw();
   try {
     const asked = performance.now();
@@ -143,17 +147,17 @@ async function loadGraph(dense = false) {
     const content = graphContent(snap.workloads, probes, state.groupBy);
     const { ASK_ABOVE_EDGES, layoutGraph } = await import("./graph-layout.js");
     if (content.edges.length > ASK_ABOVE_EDGES && !dense) {
-      if (state.graph?.key === key) state.graph = { key, port, content, tooDense: true };
+      if (state.graph?.key === key) state.graph = { key, port, revision: snap.revision, content, tooDense: true };
       return draw();
     }
     const laid = performance.now();
     const layout = await layoutGraph(content, textWidth);
     document.body.dataset.graphLayoutMs = String(Math.round(performance.now() - laid));
     document.body.dataset.graphMs = String(Math.round(performance.now() - asked));
-    if (state.graph?.key === key) state.graph = { key, port, content, layout };
+    if (state.graph?.key === key) state.graph = { key, port, revision: snap.revision, content, layout };
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return fail(e);
-    if (state.graph?.key === key) state.graph = { key, port, error: e instanceof Error ? e.message : String(e) };
+    if (state.graph?.key === key) state.graph = { key, port, revision: snap.revision, error: e instanceof Error ? e.message : String(e) };
   }
   draw();
 }
@@ -356,10 +360,11 @@ function graphView(snap: Snapshot) {
   const port = state.route.params.get("port") ?? "";
   const ports = declaredPortList(snap.workloads);
   if (port && !ports.includes(port)) ports.push(port);
-  const title = `moat: allowed traffic between ${state.groupBy === "network" ? "networks" : "namespaces"} on ${port || "every declared port"} (revision ${snap.revision})`;
+  const revision = g?.revision ?? snap.revision;
+  const title = `moat: allowed traffic between ${state.groupBy === "network" ? "networks" : "namespaces"} on ${port || "every declared port"} (revision ${revision})`;
   const download = () => {
     const el = root.querySelector<SVGSVGElement>("svg.graph");
-    if (el) downloadSvg(el, graphFileName(port, state.groupBy, snap.revision));
+    if (el) downloadSvg(el, graphFileName(port, state.groupBy, revision));
   };
   return html`<div class="toolbar">
       <label>Port
@@ -374,7 +379,7 @@ function graphView(snap: Snapshot) {
           <option value="namespace" .selected=${state.groupBy === "namespace"}>namespaces</option>
         </select>
       </label>
-      <button class="download" ?disabled=${!g?.layout} @click=${download}>Download SVG</button>
+      <button class="download" ?disabled=${!g?.layout || g.stale} @click=${download}>Download SVG</button>
       <span class="legend">an arrow: new connections allowed from workloads of one group to another's (a loop: within one), on the ports it names</span>
     </div>
     ${g?.error ? html`<p class="error">${g.error}</p>` : nothing}
@@ -386,7 +391,9 @@ function graphView(snap: Snapshot) {
         </p>`
       : g && !g.layout && !g.error
         ? html`<p class="hint">laying out the graph…</p>`
-        : nothing}
+        : g?.stale
+          ? html`<p class="hint updating">revision ${snap.revision}: laying out the graph again (this picture is revision ${g.revision})…</p>`
+          : nothing}
     ${g?.layout ? html`<div class="graph-scroll">${graphSvg(g.layout, title)}</div>` : nothing}
     ${g?.content ? html`<p class="hint">${g.content.groups.length} groups, ${g.content.edges.length} edges with allowed traffic</p>` : nothing}`;
 }

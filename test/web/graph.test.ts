@@ -163,6 +163,22 @@ describe("web view: graph", () => {
     expect((await s.api("/v1/policies/graph-xss", { method: "DELETE" })).status).toBe(200);
   });
 
+  it("keeps the picture on screen while the store moves, and shows the new revision's edges when laid out again", async () => {
+    await page.goto(`${s.server.url}/ui/#/graph?port=8080/TCP`);
+    await expect.poll(async () => shown(await edgesOf(page)), { timeout: 10_000 }).toEqual(cliEdges("8080/TCP"));
+    await page.evaluate(() => {
+      const w = window as unknown as { graphGone: number };
+      w.graphGone = 0;
+      new MutationObserver(() => void (document.querySelector("svg.graph") || w.graphGone++)).observe(document.body, { childList: true, subtree: true });
+    });
+    const policy = `apiVersion: moat.dev/v1\nkind: Policy\nmetadata: {name: graph-open-it}\nspec:\n  order: 5\n  selector: dept == "it"\n  ingress: [{action: Allow, protocol: TCP, ports: [8080]}]\n`;
+    expect((await s.api("/v1/apply", { body: policy, type: "application/yaml" })).status).toBe(200);
+    await expect.poll(async () => shown(await edgesOf(page)), { timeout: 10_000 }).toContain("network hr -> network it [8080/TCP]");
+    expect(shown(await edgesOf(page))).toEqual(expect.arrayContaining(cliEdges("8080/TCP")));
+    expect(await page.evaluate(() => (window as unknown as { graphGone: number }).graphGone)).toBe(0);
+    expect((await s.api("/v1/policies/graph-open-it", { method: "DELETE" })).status).toBe(200);
+  });
+
   it("asks before laying out a graph too dense to read (25 open networks: over 300 edges)", async () => {
     const docs: string[] = [];
     for (let n = 0; n < 25; n++) {
