@@ -101,6 +101,10 @@ function evaluate(prog: NftProgram, rule: string, p: Packet, iif: string | undef
         const end = words.indexOf("}", i);
         list = words.slice(i + 3, end).join(" ").split(",").map((x) => x.trim()).filter(Boolean);
         i = end + 1;
+      } else if (words[i + 2]!.startsWith("@")) {
+        // A named port set (lists with ranges): its elements are the list.
+        list = (prog.sets.get(words[i + 2]!.slice(1))?.elements ?? []).map((e) => e[0]!);
+        i += 3;
       } else {
         list = [words[i + 2]!];
         i += 3;

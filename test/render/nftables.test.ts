@@ -8,6 +8,11 @@ import { FakeKernel } from "../support/fake-kernel.js";
 import { examples } from "./examples.js";
 import { parseNftTable } from "../../src/dataplane/index.js";
 import { planA, planB } from "../dataplane/fixtures.js";
+import { compile } from "../../src/compile/index.js";
+import { parseIp, type Ip } from "../../src/model/index.js";
+import { decide, type Flow } from "../../src/policy/index.js";
+import { parseNftText, simulateFlow, walkNft } from "../../src/simulate/index.js";
+import { modelFrom } from "../kernel/harness.js";
 
 const ns = `${labPrefix()}nftc`;
 beforeAll(async () => {
@@ -60,5 +65,46 @@ describe("nft escaping", () => {
       const s = nftables.nftString(hostile, 100);
       expect(s.slice(1, -1)).not.toMatch(/["\\;\n\u001b$#]/);
     }
+  });
+});
+
+describe("port lists with a range", () => {
+  const policy = (name: string, ports: string) =>
+    `---\napiVersion: moat.dev/v1\nkind: Policy\nmetadata: {name: ${name}}\nspec:\n  order: 1\n  selector: app == "${name}"\n  ingress: [{action: Allow, protocol: TCP, ports: ${ports}, from: {selector: app == "c"}}]\n`;
+  const text =
+    `apiVersion: moat.dev/v1\nkind: Network\nmetadata: {name: n}\nspec: {subnets: [10.5.0.0/24], isolation: workload}\n` +
+    ["a", "b", "c", "d"].map((w, i) => `---\napiVersion: moat.dev/v1\nkind: Workload\nmetadata: {name: ${w}, labels: {app: ${w}}}\nspec: {node: n1, network: n, ips: [10.5.0.${i + 2}]}\n`).join("") +
+    policy("a", `[80, "8000:8100"]`) + policy("b", `[80, "8000:8100"]`) + policy("d", "[80, 443]");
+  const plan = compile(modelFrom(text), "n1");
+  const rendering = nftables.renderNft(plan);
+
+  it("share one named interval set per distinct list; lists without a range stay inline", () => {
+    const portSets = rendering.sets.filter((s) => s.decl.includes("type inet_service"));
+    expect(portSets.map((s) => s.elements)).toEqual([["80", "8000-8100"]]);
+    const rules = [...rendering.chains.values()].flat();
+    expect(rules.filter((r) => r.includes(`tcp dport @${portSets[0]!.name}`))).toHaveLength(2);
+    expect(rules.filter((r) => r.includes("tcp dport { 80, 443 }"))).toHaveLength(1);
+    // No anonymous interval set left: nft would fetch its elements before every transaction.
+    expect(rules.filter((r) => /\{[^}]*\d-\d/.test(r))).toEqual([]);
+  });
+
+  it("load into the real kernel, print back as rendered, and a packet to 8050 walks to the allow", async () => {
+    const r = processRunner(ns);
+    await runOk(r, "nft", ["-f", "-"], { input: nftables.DELETE_TABLES + nftables.renderTableText(plan, rendering) });
+    const listed = (await runOk(r, "nft", ["-t", "list", "table", "inet", "moat-a"])).stdout;
+    const back = parseNftTable(listed);
+    for (const [name, rules] of rendering.chains) expect(back.chains.get(name), name).toEqual(rules);
+    const full = (await runOk(r, "nft", ["list", "table", "inet", "moat-a"])).stdout;
+    const ip = (t: string) => (parseIp(t) as { ok: true; value: Ip }).value;
+    const model = modelFrom(text);
+    const prog = parseNftText(full);
+    const seen = new Map<number, boolean>();
+    for (const port of [80, 8050, 8101, 443]) {
+      const flow: Flow = { src: ip("10.5.0.4"), dst: ip("10.5.0.2"), protocol: "TCP", port };
+      const got = simulateFlow(model, new Map([["n1", plan]]), flow, (_, p) => walkNft(prog, p)).allowed;
+      expect(got, `port ${port}`).toBe(decide(model, flow).allowed);
+      seen.set(port, got);
+    }
+    expect([...seen]).toEqual([[80, true], [8050, true], [8101, false], [443, false]]);
   });
 });
