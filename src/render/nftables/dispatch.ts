@@ -44,6 +44,14 @@ export function dispatchOf(plan: Plan, stage: string): Dispatch | undefined {
   if (jumps.some((j) => (j.match.sets![0]!.dirs[0] === "src" ? "saddr" : "daddr") !== dir)) return undefined;
   const groups = new Map<string, { jumps: string[]; after: PlanRule }>();
   const elements: Record<Family, string[]> = { 4: [], 6: [] };
+  // Many addresses share a group: hash each distinct list once (10k hashes were a quarter of a render).
+  const names = new Map<string, string>();
+  const groupName = (list: string[]) => {
+    const key = list.join("\0");
+    let name = names.get(key);
+    if (!name) names.set(key, (name = `${stage}-g${createHash("sha256").update(key).digest("hex").slice(0, 10)}`));
+    return name;
+  };
   for (const family of [4, 6] as const) {
     const byAddress = new Map<string, string[]>();
     for (const j of jumps) {
@@ -58,8 +66,8 @@ export function dispatchOf(plan: Plan, stage: string): Dispatch | undefined {
       }
     }
     for (const [addr, list] of [...byAddress].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const name = `${stage}-g${createHash("sha256").update(list.join("\0")).digest("hex").slice(0, 10)}`;
-      groups.set(name, { jumps: list, after });
+      const name = groupName(list);
+      if (!groups.has(name)) groups.set(name, { jumps: list, after });
       elements[family].push(`${bare(addr)} : goto moat-${name}`);
     }
   }
