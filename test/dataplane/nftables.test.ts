@@ -31,6 +31,10 @@ describe("nftables apply", () => {
     const calls = k.calls.slice(before).map((c) => [c.cmd, ...c.args].join(" "));
     expect(calls.filter((c) => c.startsWith("nft"))).toEqual(["nft list set inet moat-a moat-state"]);
     expect(calls.filter((c) => /save|list table/.test(c))).toEqual([]);
+    // The same Plan (by its hash) is not even rendered again.
+    expect(again.timings.render).toBe(0);
+    // An equal Plan compiled anew is the same Plan.
+    expect((await applyPlan(k, structuredClone(planA), nft)).timings.render).toBe(0);
   });
 
   it("a workload more is element adds only, one transaction, nothing read back", async () => {

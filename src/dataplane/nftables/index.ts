@@ -103,8 +103,11 @@ async function readBridge(runner: Runner, generation: Generation, terse = false)
 
 const isInterval = (s: { decl: string[] }) => s.decl.includes("flags interval");
 
+/** What the nftables executor records beyond the common record: every set's elements, for the next diff. */
+type NftRecord = AppliedRecord & { elements: Record<string, string[]>; counts?: { rules: number; sets: number } };
+
 export function nftablesDataplane(runner: Runner): Dataplane {
-  const record = (plan: Plan, rendering: nftables.NftRendering, generation: Generation, chains: Record<string, string>, setHashes: Record<string, string>): AppliedRecord & { elements: Record<string, string[]> } => ({
+  const record = (plan: Plan, rendering: nftables.NftRendering, generation: Generation, chains: Record<string, string>, setHashes: Record<string, string>): NftRecord => ({
     version: 1,
     backend: "nftables",
     node: plan.node,
@@ -116,6 +119,7 @@ export function nftablesDataplane(runner: Runner): Dataplane {
     chains,
     sets: setHashes,
     elements: Object.fromEntries(rendering.sets.map((s) => [s.name, s.elements])),
+    counts: { rules: counts(plan, rendering).rules, sets: rendering.sets.length },
   });
   const counts = (plan: Plan, r: nftables.NftRendering) => ({ rules: [...r.chains.values()].reduce((n, c) => n + c.length, 0), sets: r.sets.length, planHash: planHash(plan) });
 
@@ -156,10 +160,16 @@ export function nftablesDataplane(runner: Runner): Dataplane {
     },
     async apply(plan: Plan, prior: AppliedRecord | undefined, opts: ApplyOptions = {}) {
       const notes = plan.bridged ? await ensureBridgeNetfilter(runner) : [];
+      // The very Plan applied last (its hash), and the kernel's table still says so: nothing to render or write.
+      const recorded = prior as NftRecord | undefined;
+      if (!opts.resync && prior && !prior.drift && recorded?.counts && prior.planHash === planHash(plan) && (await hookHash(runner, prior.generation)) === prior.rulesHash) {
+        const report = { backend: "nftables" as const, rulesHash: prior.rulesHash, planHash: prior.planHash, generation: prior.generation, notes, renderMs: 0, ...recorded.counts };
+        return { report: { ...report, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
+      }
       const t = performance.now();
       const r = nftables.renderNft(plan);
       const renderMs = performance.now() - t;
-      const before = (prior as (AppliedRecord & { elements?: Record<string, string[]> }) | undefined)?.elements;
+      const before = recorded?.elements;
       const cheap = { backend: "nftables" as const, rulesHash: r.rulesHash, notes, renderMs, ...counts(plan, r) };
       // Nothing changed, or only elements: the record's generation, checked by its state set alone.
       if (!opts.resync && !prior?.drift && prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner, prior.generation)) === r.rulesHash) {
