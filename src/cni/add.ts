@@ -1,10 +1,10 @@
-// ADD: address, veth, Workload, then wait until this node's agent enforces it; only then the result, so
-// the container's first packet is judged. Anything that fails undoes what was done, newest first.
+// ADD: address, veth, Workload, then wait until this node's agent enforces it (or, with waitFor "all",
+// every alive node's); only then the result, so the container's first packet is judged. Anything that fails undoes what was done, newest first.
 import type { Runner } from "../dataplane/index.js";
 import { CniError, CNI_CODES } from "./errors.js";
 import { lease, unlease, type Attachment } from "./ipam.js";
 import type { CniResult } from "./result.js";
-import { moat, waitEnforced } from "./server.js";
+import { moat, waitEnforced, waitEnforcedOnAll } from "./server.js";
 import { containerMac, createVeth, deleteVeth, ensureBridge, GATEWAY, HOST_MAC, hostVethName } from "./veth.js";
 import { workloadId, workloadManifest } from "./workload.js";
 
@@ -45,7 +45,9 @@ export async function add(a: Attachment, runner: Runner, timings: AddTimings = {
     const put = await moat.putWorkload(client, node, workloadManifest(id, env, config, node, addresses.map((x) => x.split("/")[0]!), host));
     undo.push(() => moat.deleteWorkload(client, node, id.name, id.namespace));
     lap("register");
-    await waitEnforced(client, node, put.revision, config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (config.waitFor === "all") await waitEnforcedOnAll(client, node, put.revision, timeoutMs);
+    else await waitEnforced(client, node, put.revision, timeoutMs);
     lap("enforce");
     return {
       interfaces: [{ name: host, mac: hostMac }, { name: env.ifname, mac, sandbox: env.netns }],

@@ -20,6 +20,12 @@ export const configSchema = z.looseObject({
   node: z.string().min(1).optional(),
   /** How long ADD waits for the node's agent to enforce the new workload (default 10 s). */
   timeoutMs: z.number().int().min(1).max(600_000).optional(),
+  /**
+   * Whose enforcement ADD waits for: "node" (default), this node's agent, so the container's own
+   * packets are judged; "all", every node whose agent is alive, so that other nodes also route to the
+   * container and judge its packets as their policies say when ADD returns (slower: the slowest node).
+   */
+  waitFor: z.enum(["node", "all"]).optional(),
   /** The gateway containers of a bridge-mode network route through (the bridge's own address). */
   gateway: z.string().min(1).optional(),
   mtu: z.number().int().min(68).max(65535).optional(),

@@ -3,3 +3,4 @@ export { CniError, CNI_CODES } from "./errors.js";
 export { hostVethName } from "./veth.js";
 export { SUPPORTED_VERSIONS } from "./versions.js";
 export { parseConfig, type NetConfig } from "./config.js";
+export { nodesBehind, ALIVE_MS, type NodeRow } from "./server.js";

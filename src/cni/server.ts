@@ -25,6 +25,8 @@ export interface NodeRow {
   node: string;
   revision: number | null;
   error: string | null;
+  /** When its agent last reported (ISO time); null when it never did. */
+  reportedAt?: string | null;
 }
 
 export const moat = {
@@ -43,6 +45,8 @@ export const moat = {
       if ((e as { kind?: string }).kind === "not-found") return undefined;
       throw e;
     }),
+  /** Every node with its last report (GET /v1/nodes). */
+  nodes: (c: Client) => (c.call("GET", "/v1/nodes") as Promise<{ items: NodeRow[] }>).then((r) => r.items),
   healthz: (c: Client) => c.call("GET", "/healthz") as Promise<{ ok: boolean }>,
 };
 
@@ -64,4 +68,40 @@ export async function waitEnforced(c: Client, node: string, revision: number, ti
   }
   const why = !last || last.revision === null ? `no agent has reported for node ${JSON.stringify(node)}` : last.error ? `its agent reports: ${last.error}` : `its agent is at revision ${last.revision}`;
   throw new CniError(CNI_CODES.notEnforced, `node ${node} did not enforce revision ${revision} within ${timeoutMs} ms: ${why}`, "the ADD was undone: no veth, no workload, no address is left");
+}
+
+/**
+ * An agent that reported within this long is alive (agents report every 10 s when nothing changes):
+ * ADD with waitFor "all" waits for those, and not for a node whose agent is gone, which cannot
+ * enforce anything new anyway.
+ */
+export const ALIVE_MS = 30_000;
+
+/** The nodes that have not yet enforced `revision`: alive ones behind it or in error, and `own` always. */
+export function nodesBehind(rows: NodeRow[], own: string, revision: number, now: number): NodeRow[] {
+  const alive = (r: NodeRow) => r.node === own || (r.reportedAt != null && now - Date.parse(r.reportedAt) <= ALIVE_MS);
+  const done = (r: NodeRow) => r.revision !== null && r.revision >= revision && r.error === null;
+  const behind = rows.filter((r) => alive(r) && !done(r));
+  if (!rows.some((r) => r.node === own)) behind.push({ node: own, revision: null, error: null });
+  return behind;
+}
+
+/**
+ * Waits until every alive node's agent reports a Plan of at least `revision` without error (waitFor
+ * "all"): then the other nodes route to the new workload and judge its packets too. Bounded by
+ * `timeoutMs`; the error names the nodes still behind.
+ */
+export async function waitEnforcedOnAll(c: Client, own: string, revision: number, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  let behind: NodeRow[] = [];
+  let delay = 2;
+  for (;;) {
+    behind = nodesBehind(await moat.nodes(c), own, revision, Date.now());
+    if (!behind.length) return Date.now() - start;
+    if (Date.now() - start > timeoutMs) break;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 10);
+  }
+  const why = behind.map((r) => `${r.node} ${r.revision === null ? "never reported" : r.error ? `reports: ${r.error}` : `is at revision ${r.revision}`}`).join("; ");
+  throw new CniError(CNI_CODES.notEnforced, `not every node enforced revision ${revision} within ${timeoutMs} ms (waitFor "all"): ${why}`, "the ADD was undone: no veth, no workload, no address is left");
 }

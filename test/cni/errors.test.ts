@@ -20,6 +20,7 @@ describe("moat-cni errors", () => {
     ["server missing", { ...GOOD, server: undefined }, 4, ["server", "missing"]],
     ["timeoutMs negative", { ...GOOD, timeoutMs: -5 }, 4, ["timeoutMs", "-5"]],
     ["labels not strings", { ...GOOD, args: { labels: { app: 7 } } }, 4, ["args.labels", "7"]],
+    ["waitFor neither node nor all", { ...GOOD, waitFor: "cluster" }, 4, ["waitFor", '"cluster"']],
   ])("bad config (%s): code 4 naming the field and value", (_what, config, code, words) => {
     const r = run(ENV, config);
     expect(r.code).toBe(1);

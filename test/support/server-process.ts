@@ -26,9 +26,10 @@ export interface ServerProcess {
 /** In a network namespace (`netns`: its name under /run/netns), loopback is that namespace's own. */
 export const inNetns = (netns: string | undefined, argv: string[]): [string, string[]] => (netns ? ["nsenter", [`--net=/run/netns/${netns}`, ...argv]] : [argv[0]!, argv.slice(1)]);
 
-export async function startServer(args: string[] = [], opts: { dataDir?: string; port?: number; netns?: string } = {}): Promise<ServerProcess> {
+/** `listen`: the address to listen on (default 127.0.0.1; another node of a lab reaches its fabric address). */
+export async function startServer(args: string[] = [], opts: { dataDir?: string; port?: number; netns?: string; listen?: string } = {}): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "moat-server-test-"));
-  const [cmd, argv] = inNetns(opts.netns, [process.execPath, MOAT, "server", "--listen", `127.0.0.1:${opts.port ?? 0}`, "--data", dataDir, ...args]);
+  const [cmd, argv] = inNetns(opts.netns, [process.execPath, MOAT, "server", "--listen", `${opts.listen ?? "127.0.0.1"}:${opts.port ?? 0}`, "--data", dataDir, ...args]);
   const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
@@ -77,7 +78,7 @@ export async function startServer(args: string[] = [], opts: { dataDir?: string;
       if (child.exitCode === null) child.kill("SIGKILL");
       await exited;
     },
-    restart: () => startServer(args, { dataDir, port, ...(opts.netns ? { netns: opts.netns } : {}) }),
+    restart: () => startServer(args, { dataDir, port, ...(opts.netns ? { netns: opts.netns } : {}), ...(opts.listen ? { listen: opts.listen } : {}) }),
   };
   return proc;
 }
