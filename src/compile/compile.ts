@@ -190,7 +190,7 @@ export function compile(model: Model, node: string): Plan {
     node,
     sets: sets.all(),
     chains: withDenyLogging([fwd, spoof, ...(scope ? [identityChain] : []), eg, ...egressChains, afterEg, inChain, ...ingressChains, inDefault, deny], model.settings),
-    hooks: [{ hook: "forward", chain: "fwd" }],
+    hooks: [{ hook: "forward", chain: "fwd", ...(model.settings.allowAction === "Return" ? { allow: "return" as const } : {}) }],
     bridged: local.some((w) => bridgeOf.get(w.network)),
     apply: { backend: model.settings.backend, revokeEstablished: model.settings.revokeEstablished },
   };

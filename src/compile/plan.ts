@@ -96,6 +96,12 @@ export interface Hook {
   /** Where in the packet path moat's entry chain is attached: forwarded packets, before other filters. */
   hook: "forward";
   chain: string;
+  /**
+   * What an allow does (Settings allowAction): absent, it accepts, ending the host's forward filtering
+   * where the backend can (iptables' FORWARD); "return", moat only denies and the host's other rules
+   * still judge what moat allowed. Absent rather than "accept" so that Accept Plans hash as before.
+   */
+  allow?: "return";
 }
 
 export interface Plan {

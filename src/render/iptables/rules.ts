@@ -84,14 +84,44 @@ export function renderRuleLines(chain: string, rule: PlanRule, family: Family, g
 
 const ofFamily = (r: PlanRule, family: Family) => !r.match.family || r.match.family === family;
 
+/**
+ * allowAction Return: the mark bit an allow sets before it climbs back to FORWARD. iptables has no
+ * "return to FORWARD" from a chain several jumps deep (a RETURN goes back one jump: from a policy chain
+ * into the dispatch that called it, which would then try the next policy), so an allow marks the packet
+ * and returns, and after every jump a marked packet returns again, up to FORWARD, whose later rules (the
+ * host's firewall) then judge it. Bit 24: not the identity (low 16 bits, carried by VXLAN GBP), not
+ * kube-proxy's 0x4000/0x8000 nor Docker's.
+ */
+export const ALLOWED_MARK = 0x1000000;
+const ALLOWED = `0x${ALLOWED_MARK.toString(16)}/0x${ALLOWED_MARK.toString(16)}`;
+const backToForward = (chain: string, generation: Generation) => `-A ${chainName(generation, chain)} -m mark --mark ${ALLOWED} -m comment --comment ${quote("allowed: back to FORWARD")} -j RETURN`;
+
+/** One chain's rule lines for one family; with allowAction Return its allows mark and climb back. */
+function chainLines(plan: Plan, c: Plan["chains"][number], family: Family, generation: Generation): string[] {
+  const rules = c.rules.filter((r) => ofFamily(r, family));
+  if (plan.hooks[0]?.allow !== "return") return rules.flatMap((r) => renderRuleLines(c.name, r, family, generation));
+  const lines: string[] = [];
+  // The bit is moat's own: a packet enters with it clear, whatever set it before.
+  if (c.name === plan.hooks[0].chain) lines.push(`-A ${chainName(generation, c.name)} -m comment --comment ${quote("allowed: not yet")} -j MARK --set-xmark 0x0/0x${ALLOWED_MARK.toString(16)}`);
+  for (const r of rules) {
+    if (r.verdict.kind === "accept") {
+      lines.push(...renderRuleLines(c.name, r, family, generation).map((l) => l.replace(/ -j ACCEPT$/, ` -j MARK --set-xmark ${ALLOWED}`)), backToForward(c.name, generation));
+    } else {
+      lines.push(...renderRuleLines(c.name, r, family, generation));
+      if (r.verdict.kind === "jump") lines.push(backToForward(c.name, generation));
+    }
+  }
+  return lines;
+}
+
 /** The rule lines of every chain of the Plan, in order, for one family. */
 export function renderChainRules(plan: Plan, family: Family, generation: Generation): string[] {
-  return plan.chains.flatMap((c) => c.rules.filter((r) => ofFamily(r, family)).flatMap((r) => renderRuleLines(c.name, r, family, generation)));
+  return plan.chains.flatMap((c) => chainLines(plan, c, family, generation));
 }
 
 /** Each chain's rule lines, keyed by the chain's full name (every chain present, empty ones too). */
 export function renderChains(plan: Plan, family: Family, generation: Generation): Map<string, string[]> {
-  return new Map(plan.chains.map((c) => [chainName(generation, c.name), c.rules.filter((r) => ofFamily(r, family)).flatMap((r) => renderRuleLines(c.name, r, family, generation))]));
+  return new Map(plan.chains.map((c) => [chainName(generation, c.name), chainLines(plan, c, family, generation)]));
 }
 
 /** The jump from FORWARD; its comment carries a hash of the rules, for `moat status`. */
