@@ -263,7 +263,7 @@ describe("the agent keeps isolation when another firewall takes the node (kernel
   // firewalld as shipped (DefaultZone=public) with its nftables backend: its filter_FORWARD, a base chain
   // of table inet firewalld after moat's (iptables-nft's table ip filter), rejects forwarded traffic of the
   // default zone. moat's ACCEPT ends only its own table's chain, so a connection moat allows is still
-  // refused by firewalld. DESIGN.md says an allow (allowAction Accept, the only one built) "ends the host's
+  // refused by firewalld. DESIGN.md says an allow (allowAction Accept, the default) "ends the host's
   // forward filtering"; with firewalld's default backend it cannot. Three steps: start (asserted), the
   // promise (it.fails: expected to fail until moat handles it, red once it does), stop (asserted).
   const shipped = { name: "firewalld nftables, shipped zone", stop: async () => "not started" };
@@ -351,7 +351,7 @@ describe("the agent keeps isolation when another firewall takes the node (kernel
   // moat's nftables backend (not yet the default) on the same node, under the FORWARD policy DROP Docker
   // left: moat's rules live in a base chain of its own table, and an nft accept ends only that chain, so
   // the packet still meets iptables-nft's FORWARD (table ip filter, policy DROP) afterwards. DESIGN.md says
-  // an allow (Settings allowAction Accept, the only one built) ends the host's forward filtering.
+  // an allow (Settings allowAction Accept, the default) ends the host's forward filtering (on nftables Accept acts as Return).
   it("with the agent switched to --backend nftables, n2 enforces from table inet moat-a and Docker's FORWARD DROP is still there", async () => {
     const node = "n2";
     const old = agents.get(node)!;
