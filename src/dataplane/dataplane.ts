@@ -7,7 +7,8 @@ import { existingTables, detectFlavor, FLAVORS, type Flavor } from "./flavor.js"
 import { iptablesDataplane } from "./iptables/index.js";
 import { destroySets } from "./iptables/index.js";
 import { withNamespaceLock, type LockOptions } from "./lock.js";
-import { nftablesDataplane, nftPresent } from "./nftables/index.js";
+import { nftablesDataplane, nftAllowRuleDifferences, nftPresent } from "./nftables/index.js";
+import { ensureAllowRules } from "./nftables/allow-rule.js";
 import { clearRecord, compareWithRecord, loadRecord, saveRecord } from "./record.js";
 import type { Runner } from "./runner.js";
 import { revokeDenied } from "./revoke.js";
@@ -114,7 +115,7 @@ export async function resetDataplane(runner: Runner, opts: DataplaneOptions = {}
       const r = await nftablesDataplane(runner).reset();
       total.chains += r.chains;
       total.sets += r.sets;
-    }
+    } else await ensureAllowRules(runner, false);
     await clearRecord(runner);
     return total;
   });
@@ -127,6 +128,7 @@ export async function readStatus(runner: Runner, opts: DataplaneOptions = {}): P
   const dp = await open(runner, backend, opts.flavor ?? (backend === "iptables" ? record?.flavor : undefined));
   const kernel = await dp.read(record?.generation);
   const differences = compareWithRecord(record?.backend === backend && (!record.flavor || record.flavor === dp.flavor) ? record : undefined, kernel);
+  if (record?.backend === "nftables" && backend === "nftables") differences.push(...(await nftAllowRuleDifferences(runner, record)));
   if (record && (record.backend !== backend || (record.flavor && dp.flavor && record.flavor !== dp.flavor)))
     differences.unshift({ kind: "other-backend", detail: `applied with ${record.backend}${record.flavor ? ` (${record.flavor})` : ""}, status read ${backend}${dp.flavor ? ` (${dp.flavor})` : ""}` });
   // What status found, the next apply must repair rather than trust the record (nftables trusts it).

@@ -13,6 +13,15 @@ export const ENTRY_CHAIN = "fwd";
 /** What the hook's comment says, before the rules hash. */
 export const COMMENT_MARKER = "moat plan";
 
+/**
+ * The mark bit of "moat allowed this": allowAction Return on iptables climbs back to FORWARD with it,
+ * and on nftables (allowAction Accept) moat's rule in iptables' FORWARD accepts it. Bit 24: not the
+ * identity (low 16 bits, carried by VXLAN GBP), not kube-proxy's 0x4000/0x8000 nor Docker's.
+ */
+export const ALLOWED_MARK = 0x1000000;
+/** The comment of moat's one rule in iptables' FORWARD on nftables (allow-rule.ts). */
+export const NFT_ALLOW_COMMENT = "moat-nft-allow";
+
 /** A chain of one generation: "moat-a-fwd", "moat-b-pe-0123456789". */
 export const chainName = (generation: Generation, name: string) => `${PREFIX}${generation}-${name}`;
 export const familySetName = (base: string, family: Family) => `${base}-${family}`;

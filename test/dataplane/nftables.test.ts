@@ -17,7 +17,9 @@ describe("nftables apply", () => {
     expect(nftWrites(k)).toHaveLength(1);
     const t = k.nft.tables.get("inet moat-a")!;
     expect([...t.chains.keys()]).toContain("forward");
-    expect(t.chains.get("forward")![1]).toMatch(new RegExp(`^jump moat-fwd comment "moat plan ${report.rulesHash}"$`));
+    // allowAction Accept: marked before the jump (for moat's rule in iptables' FORWARD), unmarked after.
+    expect(t.chains.get("forward")![2]).toMatch(new RegExp(`^jump moat-fwd comment "moat plan ${report.rulesHash}"$`));
+    expect(t.chains.get("forward")![1]).toMatch(/^meta mark set meta mark \| 0x01000000 /);
     expect(await readStatus(k, nft)).toMatchObject({ backend: "nftables", agrees: true, applied: true, hookAtTop: true });
     expect(await verifyApplied(k)).toEqual({ ok: true, differences: [] });
   });
@@ -30,7 +32,8 @@ describe("nftables apply", () => {
     expect(again.changed).toBe(false);
     const calls = k.calls.slice(before).map((c) => [c.cmd, ...c.args].join(" "));
     expect(calls.filter((c) => c.startsWith("nft"))).toEqual(["nft list set inet moat-a moat-state"]);
-    expect(calls.filter((c) => /save|list table/.test(c))).toEqual([]);
+    // iptables' filter tables only (moat's rule in FORWARD, allow-rule.ts), never moat's own table.
+    expect(calls.filter((c) => /save|list table/.test(c) && !/^ip6?tables-(nft|legacy)-save -t filter$/.test(c))).toEqual([]);
     // The same Plan (by its hash) is not even rendered again.
     expect(again.timings.render).toBe(0);
     // An equal Plan compiled anew is the same Plan.
@@ -73,7 +76,7 @@ describe("nftables apply", () => {
     expect((await readStatus(k, nft)).agrees).toBe(true);
     k.nft.tables.get("inet moat-b")!.chains.get("moat-eg")!.unshift("accept");
     expect((await readStatus(k, nft)).differences).toEqual([{ kind: "chain-changed", name: "inet moat-eg", detail: expect.any(String) }]);
-    k.nft.tables.get("inet moat-b")!.chains.get("forward")!.splice(1, 1);
+    k.nft.tables.get("inet moat-b")!.chains.get("forward")!.splice(2, 1);
     expect((await readStatus(k, nft)).differences.map((d) => d.kind)).toEqual(["hook-missing", "chain-changed", "chain-changed"]);
     // The cheap check reads only the state set; status found it, so the next apply repairs in full.
     expect((await verifyApplied(k)).ok).toBe(true);

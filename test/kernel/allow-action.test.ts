@@ -1,11 +1,10 @@
 // Settings allowAction against a firewalld-style host firewall in FORWARD after moat: replies accepted,
 // TCP 8080 accepted, everything else REJECTed (a catch-all as firewalld's zones end). Real connections:
-// - Accept on iptables: moat's allow ends FORWARD, so what moat allows connects on 80 too, past the
-//   catch-all;
+// - Accept (both backends): moat's allow ends FORWARD, so what moat allows connects on 80 too, past the
+//   catch-all (iptables: moat's ACCEPT at FORWARD 1; nftables: moat's base chain marks it and moat's
+//   rule at the head of iptables' FORWARD accepts the mark);
 // - Return (both backends): moat only denies; what it allows the host still judges, so only 8080 of it
 //   connects;
-// - Accept on nftables: as Return (an nft accept ends only moat's own table's chain; the host's
-//   iptables FORWARD still judges, docs/design-changes.md);
 // and whatever moat denies stays refused under every setting, even where the host would accept it.
 import { describe, expect, it } from "vitest";
 import { runOk } from "../../src/dataplane/index.js";
@@ -45,10 +44,13 @@ describe.each(BACKENDS)("%s", (backend) => {
           return expected.flatMap((e, i) => (results[i]!.connected === e.allowed ? [] : [describeProbe(e, results[i]!)]));
         };
         await enforce(lab, accept, backend);
-        expect(await check(accept, backend === "nftables")).toEqual([]);
+        expect(await check(accept, false)).toEqual([]);
         const switched = await enforce(lab, ret, backend);
-        expect(switched.some((r) => r.changed)).toBe(backend === "iptables");
+        expect(switched.every((r) => r.changed)).toBe(true);
         expect(await check(ret, true)).toEqual([]);
+        // And back: Accept again ends FORWARD for what moat allows.
+        await enforce(lab, accept, backend);
+        expect(await check(accept, false)).toEqual([]);
       });
     }, 120_000);
   });

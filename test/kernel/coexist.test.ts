@@ -21,13 +21,17 @@ const FOREIGN = `*filter
 COMMIT
 `;
 
+const MOAT_ALLOW_NFT = /^\s*meta mark & 0x01000000 == 0x01000000 .*accept$/;
+
 async function foreignView(runner: Runner): Promise<string> {
   const out: string[] = [];
   // Foreign nft tables (iptables-nft's own included) as nft lists them, moat's two tables left out.
   const tables = (await runOk(runner, "nft", ["list", "tables"])).stdout.split("\n").filter((l) => l && !/ moat-[ab]$/.test(l));
   for (const t of tables) {
     const text = (await runOk(runner, "nft", ["list", ...t.split(" ")])).stdout.replace(/\tchain moat-[^\n]*\{[\s\S]*?\n\t\}\n/g, "");
-    out.push(...text.split("\n").filter((l) => l.trim() && !l.includes("moat-")).map((l) => l.replace(/counter packets \d+ bytes \d+ /, "")));
+    // moat's own rule in iptables' FORWARD (nftables, allowAction Accept) prints there without its
+    // comment: it is known by its mark match.
+    out.push(...text.split("\n").filter((l) => l.trim() && !l.includes("moat-") && !MOAT_ALLOW_NFT.test(l)).map((l) => l.replace(/counter packets \d+ bytes \d+ /, "")));
   }
   for (const cmd of ["iptables-save", "ip6tables-save"]) {
     const text = (await runOk(runner, cmd, ["-t", "filter"])).stdout;

@@ -21,6 +21,7 @@ import type { ApplyOptions, Dataplane, Difference, ReadBack, ResetReport } from 
 import { planHash } from "../hash.js";
 import { ensureBridgeNetfilter } from "../bridge.js";
 import { parseNftTable, tableArgs, toReadBack } from "./read.js";
+import { allowRuleDifferences, ensureAllowRules, type AllowPlace } from "./allow-rule.js";
 
 const nftFile = (runner: Runner, text: string) => runTool(runner, "nft", ["-f", "-"], { input: text }).catch(withFailedLine);
 
@@ -48,6 +49,9 @@ export async function moatTables(runner: Runner): Promise<nftables.NftTableRef[]
 }
 
 /** Whether moat has a table in nft. */
+/** Differences of moat's rules in iptables' FORWARD from the record (allowAction Accept on nftables). */
+export const nftAllowRuleDifferences = (runner: Runner, rec: AppliedRecord) => allowRuleDifferences(runner, (rec as NftRecord).allowRules ?? []);
+
 export async function nftPresent(runner: Runner): Promise<boolean> {
   return (await moatTables(runner)).length > 0;
 }
@@ -104,7 +108,7 @@ async function readBridge(runner: Runner, generation: Generation, terse = false)
 const isInterval = (s: { decl: string[] }) => s.decl.includes("flags interval");
 
 /** What the nftables executor records beyond the common record: every set's elements, for the next diff. */
-type NftRecord = AppliedRecord & { elements: Record<string, string[]>; counts?: { rules: number; sets: number } };
+type NftRecord = AppliedRecord & { elements: Record<string, string[]>; counts?: { rules: number; sets: number }; allowRules?: AllowPlace[] };
 
 export function nftablesDataplane(runner: Runner): Dataplane {
   const record = (plan: Plan, rendering: nftables.NftRendering, generation: Generation, chains: Record<string, string>, setHashes: Record<string, string>): NftRecord => ({
@@ -159,63 +163,82 @@ export function nftablesDataplane(runner: Runner): Dataplane {
       return toReadBack(await readTable(runner, live), await readBridge(runner, live), live, hooked);
     },
     async apply(plan: Plan, prior: AppliedRecord | undefined, opts: ApplyOptions = {}) {
-      const notes = plan.bridged ? await ensureBridgeNetfilter(runner) : [];
-      // The very Plan applied last (its hash), and the kernel's table still says so: nothing to render or write.
-      const recorded = prior as NftRecord | undefined;
-      if (!opts.resync && prior && !prior.drift && recorded?.counts && prior.planHash === planHash(plan) && (await hookHash(runner, prior.generation)) === prior.rulesHash) {
-        const report = { backend: "nftables" as const, rulesHash: prior.rulesHash, planHash: prior.planHash, generation: prior.generation, notes, renderMs: 0, ...recorded.counts };
-        return { report: { ...report, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
-      }
-      const t = performance.now();
-      const r = nftables.renderNft(plan);
-      const renderMs = performance.now() - t;
-      const before = recorded?.elements;
-      const cheap = { backend: "nftables" as const, rulesHash: r.rulesHash, notes, renderMs, ...counts(plan, r) };
-      // Nothing changed, or only elements: the record's generation, checked by its state set alone.
-      if (!opts.resync && !prior?.drift && prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner, prior.generation)) === r.rulesHash) {
-        const base = { ...cheap, generation: prior.generation };
-        const changes = elementChanges(before, r.sets);
-        if (!changes.length) return { report: { ...base, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
-        try {
-          await nftFile(runner, nftables.renderElementChanges(changes, prior.generation));
-          const next = record(plan, r, prior.generation, prior.chains, { ...prior.sets, ...Object.fromEntries(changes.map((c) => [c.set, linesHash(r.sets.find((s) => s.name === c.set)!.elements)])) });
-          return { report: { ...base, changed: true, rulesChanged: false, setsCreated: 0, setsUpdated: changes.length, setsRemoved: 0 }, record: next };
-        } catch {
-          // The kernel's elements are not what the record says (someone changed them): resync in full.
-        }
-      }
-      const tables = await moatTables(runner);
-      const live = liveGeneration(tables, prior?.generation);
-      const next = live ? otherGeneration(live) : "a";
-      const { record: rec, created } = await replace(plan, r, before, tables, next);
-      const removed = before ? Object.keys(before).filter((n) => !r.sets.some((s) => s.name === n)).length : 0;
-      return { report: { ...cheap, generation: next, changed: true, rulesChanged: true, setsCreated: created, setsUpdated: 0, setsRemoved: removed }, record: rec };
+      const result = await applyTables(plan, prior, opts);
+      // After the tables: the rule accepts only what the new rules mark.
+      const allow = await ensureAllowRules(runner, plan.hooks[0]?.allow !== "return");
+      const had = (prior as NftRecord | undefined)?.allowRules ?? [];
+      const report = allow.changed ? { ...result.report, changed: true } : result.report;
+      if (result.record === prior && had.join() === allow.places.join()) return { report, record: result.record };
+      return { report, record: { ...(result.record as NftRecord), allowRules: allow.places } };
     },
     async reset(): Promise<ResetReport> {
-      const tables = await moatTables(runner);
-      if (!tables.length) return { chains: 0, sets: 0 };
-      const total = { chains: 0, sets: 0 };
-      for (const t of tables) {
-        const g = nftTableGeneration(t.name)!;
-        const read = t.family === "bridge" ? await readBridge(runner, g, true) : await readTable(runner, g, true);
-        total.chains += read?.chains.size ?? 0;
-        total.sets += read?.sets.size ?? 0;
-      }
-      await nftFile(runner, nftables.DELETE_TABLES);
-      return total;
+      await ensureAllowRules(runner, false);
+      return resetTables();
     },
     async verify(rec: AppliedRecord): Promise<Difference[]> {
-      const hash = await hookHash(runner, rec.generation);
-      if (hash === undefined) return [{ kind: "hook-missing", name: "inet", detail: `moat's table ${nftTable(rec.generation)} or its state set is missing` }];
-      if (hash !== rec.rulesHash) return [{ kind: "hook-changed", name: "inet", detail: `the base chain carries rules ${hash}, applied were ${rec.rulesHash}` }];
-      const r = await runner.run("nft", ["-t", "list", "sets"]);
-      const other = nftTable(otherGeneration(rec.generation));
-      if (new RegExp(`^table ${NFT_FAMILY} ${other} \\{`, "m").test(r.stdout)) return [{ kind: "hook-duplicated", name: "inet", detail: `the other generation's table ${other} is there too (a swap cut short): both judge every packet` }];
-      const names = new Set([...r.stdout.matchAll(/^\s*(?:set|map) (\S+) \{/gm)].map((m) => m[1]!));
-      return Object.keys(rec.sets)
-        .filter((n) => !names.has(n))
-        .map((name) => ({ kind: "set-missing" as const, name, detail: `set ${name} is missing` }));
+      return [...(await verifyTables(rec)), ...(await nftAllowRuleDifferences(runner, rec))];
     },
     present: () => nftPresent(runner),
   };
+
+  async function applyTables(plan: Plan, prior: AppliedRecord | undefined, opts: ApplyOptions) {
+    const notes = plan.bridged ? await ensureBridgeNetfilter(runner) : [];
+    // The very Plan applied last (its hash), and the kernel's table still says so: nothing to render or write.
+    const recorded = prior as NftRecord | undefined;
+    if (!opts.resync && prior && !prior.drift && recorded?.counts && prior.planHash === planHash(plan) && (await hookHash(runner, prior.generation)) === prior.rulesHash) {
+      const report = { backend: "nftables" as const, rulesHash: prior.rulesHash, planHash: prior.planHash, generation: prior.generation, notes, renderMs: 0, ...recorded.counts };
+      return { report: { ...report, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
+    }
+    const t = performance.now();
+    const r = nftables.renderNft(plan);
+    const renderMs = performance.now() - t;
+    const before = recorded?.elements;
+    const cheap = { backend: "nftables" as const, rulesHash: r.rulesHash, notes, renderMs, ...counts(plan, r) };
+    // Nothing changed, or only elements: the record's generation, checked by its state set alone.
+    if (!opts.resync && !prior?.drift && prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner, prior.generation)) === r.rulesHash) {
+      const base = { ...cheap, generation: prior.generation };
+      const changes = elementChanges(before, r.sets);
+      if (!changes.length) return { report: { ...base, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
+      try {
+        await nftFile(runner, nftables.renderElementChanges(changes, prior.generation));
+        const next = record(plan, r, prior.generation, prior.chains, { ...prior.sets, ...Object.fromEntries(changes.map((c) => [c.set, linesHash(r.sets.find((s) => s.name === c.set)!.elements)])) });
+        return { report: { ...base, changed: true, rulesChanged: false, setsCreated: 0, setsUpdated: changes.length, setsRemoved: 0 }, record: next };
+      } catch {
+        // The kernel's elements are not what the record says (someone changed them): resync in full.
+      }
+    }
+    const tables = await moatTables(runner);
+    const live = liveGeneration(tables, prior?.generation);
+    const next = live ? otherGeneration(live) : "a";
+    const { record: rec, created } = await replace(plan, r, before, tables, next);
+    const removed = before ? Object.keys(before).filter((n) => !r.sets.some((s) => s.name === n)).length : 0;
+    return { report: { ...cheap, generation: next, changed: true, rulesChanged: true, setsCreated: created, setsUpdated: 0, setsRemoved: removed }, record: rec };
+  }
+
+  async function resetTables(): Promise<ResetReport> {
+    const tables = await moatTables(runner);
+    if (!tables.length) return { chains: 0, sets: 0 };
+    const total = { chains: 0, sets: 0 };
+    for (const t of tables) {
+      const g = nftTableGeneration(t.name)!;
+      const read = t.family === "bridge" ? await readBridge(runner, g, true) : await readTable(runner, g, true);
+      total.chains += read?.chains.size ?? 0;
+      total.sets += read?.sets.size ?? 0;
+    }
+    await nftFile(runner, nftables.DELETE_TABLES);
+    return total;
+  }
+
+  async function verifyTables(rec: AppliedRecord): Promise<Difference[]> {
+    const hash = await hookHash(runner, rec.generation);
+    if (hash === undefined) return [{ kind: "hook-missing", name: "inet", detail: `moat's table ${nftTable(rec.generation)} or its state set is missing` }];
+    if (hash !== rec.rulesHash) return [{ kind: "hook-changed", name: "inet", detail: `the base chain carries rules ${hash}, applied were ${rec.rulesHash}` }];
+    const r = await runner.run("nft", ["-t", "list", "sets"]);
+    const other = nftTable(otherGeneration(rec.generation));
+    if (new RegExp(`^table ${NFT_FAMILY} ${other} \\{`, "m").test(r.stdout)) return [{ kind: "hook-duplicated", name: "inet", detail: `the other generation's table ${other} is there too (a swap cut short): both judge every packet` }];
+    const names = new Set([...r.stdout.matchAll(/^\s*(?:set|map) (\S+) \{/gm)].map((m) => m[1]!));
+    return Object.keys(rec.sets)
+      .filter((n) => !names.has(n))
+      .map((name) => ({ kind: "set-missing" as const, name, detail: `set ${name} is missing` }));
+  }
 }

@@ -58,7 +58,8 @@ export function toReadBack(table: NftTable | undefined, bridge?: NftTable, gener
   const jump = base?.find((l) => l.startsWith("jump "));
   const comment = jump && /comment "([^"]*)"/.exec(jump)?.[1];
   const hash = comment ? rulesHashOf(comment) : undefined;
-  const position = hooks && jump && base!.filter((l) => !l.startsWith("type ")).indexOf(jump) === 0 ? 0 : hooks && jump ? 1 : -1;
+  // The allowed mark set before the jump is moat's own (allowAction Accept); anything else before it moves it.
+  const position = hooks && jump && base!.filter((l) => !l.startsWith("type ") && !/^meta mark set meta mark \| 0x01000000 /.test(l)).indexOf(jump) === 0 ? 0 : hooks && jump ? 1 : -1;
   return {
     backend: "nftables",
     hooks: { inet: { position, count: hooks && jump ? Math.max(1, hooked) : 0, ...(hooks && jump ? { generation } : {}), ...(hash ? { rulesHash: hash } : {}) } },

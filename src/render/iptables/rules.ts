@@ -1,7 +1,7 @@
 // Plan rules as iptables-restore lines, printed in the form iptables-save prints them back, so that
 // reading the kernel back and comparing is a plain text comparison.
 import { IDENTITY_MASK, LOG_PREFIX_MAX, type Match, type Plan, type PlanRule, type SetMatch, type Verdict } from "../../compile/index.js";
-import { chainName, familySetName, hookComment, type Family, type Generation } from "../names.js";
+import { ALLOWED_MARK, chainName, familySetName, hookComment, type Family, type Generation } from "../names.js";
 import { escapeText, quote } from "./escape.js";
 
 /** One multiport match holds 15 ports; a range takes two of them. */
@@ -84,15 +84,13 @@ export function renderRuleLines(chain: string, rule: PlanRule, family: Family, g
 
 const ofFamily = (r: PlanRule, family: Family) => !r.match.family || r.match.family === family;
 
-/**
- * allowAction Return: the mark bit an allow sets before it climbs back to FORWARD. iptables has no
+/*
+ * allowAction Return: an allow sets ALLOWED_MARK and climbs back to FORWARD. iptables has no
  * "return to FORWARD" from a chain several jumps deep (a RETURN goes back one jump: from a policy chain
  * into the dispatch that called it, which would then try the next policy), so an allow marks the packet
  * and returns, and after every jump a marked packet returns again, up to FORWARD, whose later rules (the
- * host's firewall) then judge it. Bit 24: not the identity (low 16 bits, carried by VXLAN GBP), not
- * kube-proxy's 0x4000/0x8000 nor Docker's.
+ * host's firewall) then judge it.
  */
-export const ALLOWED_MARK = 0x1000000;
 const ALLOWED = `0x${ALLOWED_MARK.toString(16)}/0x${ALLOWED_MARK.toString(16)}`;
 const backToForward = (chain: string, generation: Generation) => `-A ${chainName(generation, chain)} -m mark --mark ${ALLOWED} -m comment --comment ${quote("allowed: back to FORWARD")} -j RETURN`;
 

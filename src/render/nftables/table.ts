@@ -15,7 +15,7 @@
 // is element adds and deletes.
 import { createHash } from "node:crypto";
 import { IDENTITY_MASK, LOG_PREFIX_MAX, type Match, type Plan, type PlanRule, type PlanSet, type SetMatch, type SetMember, type Verdict } from "../../compile/index.js";
-import { hookComment, NFT_FAMILY, NFT_TABLES, nftTable, type Family, type Generation } from "../names.js";
+import { ALLOWED_MARK, hookComment, NFT_FAMILY, NFT_TABLES, nftTable, type Family, type Generation } from "../names.js";
 import { escapeNft, nftString } from "./escape.js";
 import { dispatchOf } from "./dispatch.js";
 
@@ -281,14 +281,26 @@ export function renderNft(plan: Plan): NftRendering {
   }
   for (const [n, rules] of groupChains) chains.set(n, rules);
   sets.push(...ports.sets());
-  const structure = [...sets.map((s) => `${s.name} ${s.decl.join("; ")}`), ...[...chains].map(([n, rules]) => `${n}\n${rules.join("\n")}`), ...(spoof.bridge ?? [])].join("\n");
+  // The allow action shapes the base chain (baseChain), so it is part of the rules.
+  const structure = [`allow ${plan.hooks[0]?.allow ?? "accept"}`, ...sets.map((s) => `${s.name} ${s.decl.join("; ")}`), ...[...chains].map(([n, rules]) => `${n}\n${rules.join("\n")}`), ...(spoof.bridge ?? [])].join("\n");
   const rulesHash = createHash("sha256").update(structure).digest("hex").slice(0, 12);
   return { rulesHash, sets, chains, ...(spoof.bridge ? { bridge: spoof.bridge } : {}) };
 }
 
-/** The base chain's lines: the hook, and the one jump that carries the rules hash. */
+const allowMark = `0x${ALLOWED_MARK.toString(16).padStart(8, "0")}`;
+const notAllowMark = `0x${(~ALLOWED_MARK >>> 0).toString(16).padStart(8, "0")}`;
+
+/**
+ * The base chain's lines: the hook, and the one jump that carries the rules hash. With allowAction
+ * Accept the packet is marked before the jump (what moat accepts keeps the mark, for moat's rule in
+ * iptables' FORWARD: dataplane/nftables/allow-rule.ts) and unmarked after it (moat's rules let it fall
+ * through: not moat's traffic, the host's firewall alone judges it). Denied packets go with the mark.
+ */
 export function baseChain(plan: Plan, rulesHash: string): string[] {
-  return [`type filter hook forward priority ${NFT_PRIORITY}; policy accept;`, `jump ${nftChain(plan.hooks[0]!.chain)} comment ${nftString(hookComment(rulesHash), 64)}`];
+  const jump = `jump ${nftChain(plan.hooks[0]!.chain)} comment ${nftString(hookComment(rulesHash), 64)}`;
+  const hook = `type filter hook forward priority ${NFT_PRIORITY}; policy accept;`;
+  if (plan.hooks[0]?.allow === "return") return [hook, jump];
+  return [hook, `meta mark set meta mark | ${allowMark} comment "allowed by moat unless its rules say otherwise"`, jump, `meta mark set meta mark & ${notAllowMark} comment "not moat's traffic"`];
 }
 
 const block = (kind: string, name: string, lines: string[]) => [`\t${kind} ${name} {`, ...lines.map((l) => `\t\t${l}`), "\t}"];
