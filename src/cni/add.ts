@@ -1,5 +1,6 @@
 // ADD: address, veth, Workload, then wait until this node's agent enforces it (or, with waitFor "all",
-// every alive node's); only then the result, so the container's first packet is judged. Anything that fails undoes what was done, newest first.
+// every alive node's); only then the result, so the container's first packet is judged. Anything that
+// fails undoes what was done, newest first.
 import type { Runner } from "../dataplane/index.js";
 import { CniError, CNI_CODES } from "./errors.js";
 import { lease, unlease, type Attachment } from "./ipam.js";

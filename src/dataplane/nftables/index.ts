@@ -48,10 +48,10 @@ export async function moatTables(runner: Runner): Promise<nftables.NftTableRef[]
   return found;
 }
 
-/** Whether moat has a table in nft. */
 /** Differences of moat's rules in iptables' FORWARD from the record (allowAction Accept on nftables). */
 export const nftAllowRuleDifferences = (runner: Runner, rec: AppliedRecord) => allowRuleDifferences(runner, (rec as NftRecord).allowRules ?? []);
 
+/** Whether moat has a table in nft. */
 export async function nftPresent(runner: Runner): Promise<boolean> {
   return (await moatTables(runner)).length > 0;
 }
