@@ -164,9 +164,16 @@ export function nftablesDataplane(runner: Runner): Dataplane {
     },
     async apply(plan: Plan, prior: AppliedRecord | undefined, opts: ApplyOptions = {}) {
       const result = await applyTables(plan, prior, opts);
-      // After the tables: the rule accepts only what the new rules mark.
-      const allow = await ensureAllowRules(runner, plan.hooks[0]?.allow !== "return");
+      const wanted = plan.hooks[0]?.allow !== "return";
       const had = (prior as NftRecord | undefined)?.allowRules ?? [];
+      // Nothing written: check only where the record put moat's rule in iptables' FORWARD, so a no-op
+      // stays cheap (finding every filter table costs four processes). A filter table that appeared
+      // since gets the rule at the next apply that writes, or a resync.
+      if (result.record === prior && !opts.resync && (!wanted || !(await nftAllowRuleDifferences(runner, prior!)).length)) {
+        if (wanted || !had.length) return result;
+      }
+      // After the tables: the rule accepts only what the new rules mark.
+      const allow = await ensureAllowRules(runner, wanted);
       const report = allow.changed ? { ...result.report, changed: true } : result.report;
       if (result.record === prior && had.join() === allow.places.join()) return { report, record: result.record };
       return { report, record: { ...(result.record as NftRecord), allowRules: allow.places } };
