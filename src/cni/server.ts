@@ -51,23 +51,33 @@ export const moat = {
 };
 
 /**
- * Waits until the node's agent reports a Plan of at least `revision` without error: then the kernel
- * judges the workload's first packet. Bounded by `timeoutMs`; polled every few ms, as node reports are
- * not in the watch stream.
+ * Reads node reports until `done` says the last one is enough, bounded by `timeoutMs`; polled every few
+ * ms, as node reports are not in the watch stream. Returns how long it took, or undefined at the timeout
+ * (with the last read in `last`).
  */
-export async function waitEnforced(c: Client, node: string, revision: number, timeoutMs: number): Promise<number> {
+async function pollReports<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<{ ms?: number; last: T }> {
   const start = Date.now();
-  let last: NodeRow | undefined;
   let delay = 2;
   for (;;) {
-    last = await moat.nodeStatus(c, node);
-    if (last && last.revision !== null && last.revision >= revision && last.error === null) return Date.now() - start;
-    if (Date.now() - start > timeoutMs) break;
+    const last = await read();
+    if (done(last)) return { ms: Date.now() - start, last };
+    if (Date.now() - start > timeoutMs) return { last };
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 10);
   }
+}
+
+const UNDONE = "the ADD was undone: no veth, no workload, no address is left";
+
+/**
+ * Waits until the node's agent reports a Plan of at least `revision` without error: then the kernel
+ * judges the workload's first packet.
+ */
+export async function waitEnforced(c: Client, node: string, revision: number, timeoutMs: number): Promise<number> {
+  const { ms, last } = await pollReports(() => moat.nodeStatus(c, node), (r) => !!r && r.revision !== null && r.revision >= revision && r.error === null, timeoutMs);
+  if (ms !== undefined) return ms;
   const why = !last || last.revision === null ? `no agent has reported for node ${JSON.stringify(node)}` : last.error ? `its agent reports: ${last.error}` : `its agent is at revision ${last.revision}`;
-  throw new CniError(CNI_CODES.notEnforced, `node ${node} did not enforce revision ${revision} within ${timeoutMs} ms: ${why}`, "the ADD was undone: no veth, no workload, no address is left");
+  throw new CniError(CNI_CODES.notEnforced, `node ${node} did not enforce revision ${revision} within ${timeoutMs} ms: ${why}`, UNDONE);
 }
 
 /**
@@ -88,20 +98,12 @@ export function nodesBehind(rows: NodeRow[], own: string, revision: number, now:
 
 /**
  * Waits until every alive node's agent reports a Plan of at least `revision` without error (waitFor
- * "all"): then the other nodes route to the new workload and judge its packets too. Bounded by
- * `timeoutMs`; the error names the nodes still behind.
+ * "all"): then the other nodes route to the new workload and judge its packets too. The error names
+ * the nodes still behind.
  */
 export async function waitEnforcedOnAll(c: Client, own: string, revision: number, timeoutMs: number): Promise<number> {
-  const start = Date.now();
-  let behind: NodeRow[] = [];
-  let delay = 2;
-  for (;;) {
-    behind = nodesBehind(await moat.nodes(c), own, revision, Date.now());
-    if (!behind.length) return Date.now() - start;
-    if (Date.now() - start > timeoutMs) break;
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 10);
-  }
-  const why = behind.map((r) => `${r.node} ${r.revision === null ? "never reported" : r.error ? `reports: ${r.error}` : `is at revision ${r.revision}`}`).join("; ");
-  throw new CniError(CNI_CODES.notEnforced, `not every node enforced revision ${revision} within ${timeoutMs} ms (waitFor "all"): ${why}`, "the ADD was undone: no veth, no workload, no address is left");
+  const { ms, last } = await pollReports(async () => nodesBehind(await moat.nodes(c), own, revision, Date.now()), (behind) => !behind.length, timeoutMs);
+  if (ms !== undefined) return ms;
+  const why = last.map((r) => `${r.node} ${r.revision === null ? "never reported" : r.error ? `reports: ${r.error}` : `is at revision ${r.revision}`}`).join("; ");
+  throw new CniError(CNI_CODES.notEnforced, `not every node enforced revision ${revision} within ${timeoutMs} ms (waitFor "all"): ${why}`, UNDONE);
 }
