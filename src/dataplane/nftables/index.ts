@@ -169,8 +169,9 @@ export function nftablesDataplane(runner: Runner): Dataplane {
       // Nothing written: check only where the record put moat's rule in iptables' FORWARD, so a no-op
       // stays cheap (finding every filter table costs four processes). A filter table that appeared
       // since gets the rule at the next apply that writes, or a resync.
-      if (result.record === prior && !opts.resync && (!wanted || !(await nftAllowRuleDifferences(runner, prior!)).length)) {
-        if (wanted || !had.length) return result;
+      if (result.record === prior && !opts.resync) {
+        const inPlace = wanted ? !(await nftAllowRuleDifferences(runner, prior!)).length : !had.length;
+        if (inPlace) return result;
       }
       // After the tables: the rule accepts only what the new rules mark.
       const allow = await ensureAllowRules(runner, wanted);

@@ -1,5 +1,5 @@
 // moat's nft table read back: `nft list table inet moat-a` (or moat-b) parsed into the neutral view.
-import { ALLOWED_MARK, NFT_FAMILY, nftTable, rulesHashOf, type Generation } from "../../render/index.js";
+import { NFT_FAMILY, nftTable, rulesHashOf, type Generation } from "../../render/index.js";
 import { nftables } from "../../render/index.js";
 import type { ReadBack } from "../types.js";
 
@@ -45,9 +45,6 @@ export function parseNftTable(text: string): NftTable {
   return { chains, sets };
 }
 
-/** How nft prints the base chain's "allowed by moat" mark (render/nftables/table.ts baseChain). */
-const ALLOW_MARK_SET = `meta mark set meta mark | 0x${ALLOWED_MARK.toString(16).padStart(8, "0")} `;
-
 /**
  * The neutral view of one generation's tables. `hooked`: how many of moat's inet tables hook forward
  * (two while a swap is cut short: both judge every packet).
@@ -62,7 +59,7 @@ export function toReadBack(table: NftTable | undefined, bridge?: NftTable, gener
   const comment = jump && /comment "([^"]*)"/.exec(jump)?.[1];
   const hash = comment ? rulesHashOf(comment) : undefined;
   // The allowed mark set before the jump is moat's own (allowAction Accept); anything else before it moves it.
-  const position = hooks && jump && base!.filter((l) => !l.startsWith("type ") && !l.startsWith(ALLOW_MARK_SET)).indexOf(jump) === 0 ? 0 : hooks && jump ? 1 : -1;
+  const position = hooks && jump && base!.filter((l) => !l.startsWith("type ") && !l.startsWith(nftables.ALLOW_MARK_SET)).indexOf(jump) === 0 ? 0 : hooks && jump ? 1 : -1;
   return {
     backend: "nftables",
     hooks: { inet: { position, count: hooks && jump ? Math.max(1, hooked) : 0, ...(hooks && jump ? { generation } : {}), ...(hash ? { rulesHash: hash } : {}) } },

@@ -287,8 +287,8 @@ export function renderNft(plan: Plan): NftRendering {
   return { rulesHash, sets, chains, ...(spoof.bridge ? { bridge: spoof.bridge } : {}) };
 }
 
-const allowMark = `0x${ALLOWED_MARK.toString(16).padStart(8, "0")}`;
-const notAllowMark = `0x${(~ALLOWED_MARK >>> 0).toString(16).padStart(8, "0")}`;
+/** The base chain's "allowed by moat" mark as nft prints it back (the read-back skips it). */
+export const ALLOW_MARK_SET = `meta mark set meta mark | ${hex32(ALLOWED_MARK)} `;
 
 /**
  * The base chain's lines: the hook, and the one jump that carries the rules hash. With allowAction
@@ -300,7 +300,7 @@ export function baseChain(plan: Plan, rulesHash: string): string[] {
   const jump = `jump ${nftChain(plan.hooks[0]!.chain)} comment ${nftString(hookComment(rulesHash), 64)}`;
   const hook = `type filter hook forward priority ${NFT_PRIORITY}; policy accept;`;
   if (plan.hooks[0]?.allow === "return") return [hook, jump];
-  return [hook, `meta mark set meta mark | ${allowMark} comment "allowed by moat unless its rules say otherwise"`, jump, `meta mark set meta mark & ${notAllowMark} comment "not moat's traffic"`];
+  return [hook, `${ALLOW_MARK_SET}comment "allowed by moat unless its rules say otherwise"`, jump, `meta mark set meta mark & ${hex32(~ALLOWED_MARK >>> 0)} comment "not moat's traffic"`];
 }
 
 const block = (kind: string, name: string, lines: string[]) => [`\t${kind} ${name} {`, ...lines.map((l) => `\t\t${l}`), "\t}"];
