@@ -5,8 +5,9 @@
 // afterwards, and a connection moat denies that slipped through the gap must be cut. How long moat's rules
 // were missing is measured and printed (not asserted). An it.fails test pins what moat does not keep yet:
 // its allow does not end the host's filtering in another nft table (firewalld's own zones); Docker's
-// FORWARD DROP with moat on nftables is met by moat's mark-accepting rule in iptables' FORWARD. Every daemon started here is stopped in `finally` and again in
-// afterAll (SIGTERM, then SIGKILL, then a sweep of the node's namespace), and the lab's namespaces removed.
+// FORWARD DROP with moat on nftables is met by moat's mark-accepting rule in iptables' FORWARD. Every
+// daemon started here is stopped in `finally` and again in afterAll (SIGTERM, then SIGKILL, then a sweep
+// of the node's namespace), and the lab's namespaces removed.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -351,7 +352,8 @@ describe("the agent keeps isolation when another firewall takes the node (kernel
   // moat's nftables backend (not yet the default) on the same node, under the FORWARD policy DROP Docker
   // left: moat's rules live in a base chain of its own table, and an nft accept ends only that chain, so
   // the packet still meets iptables-nft's FORWARD (table ip filter, policy DROP) afterwards. DESIGN.md says
-  // an allow (Settings allowAction Accept, the default) ends the host's forward filtering (on nftables Accept acts as Return).
+  // an allow (Settings allowAction Accept, the default) ends the host's forward filtering: moat puts one
+  // rule first in that FORWARD, accepting the mark its base chain gives what it allows.
   it("with the agent switched to --backend nftables, n2 enforces from table inet moat-a and Docker's FORWARD DROP is still there", async () => {
     const node = "n2";
     const old = agents.get(node)!;

@@ -68,12 +68,13 @@ export async function ensureAllowRules(runner: Runner, wanted: boolean): Promise
   return { places: out, changed };
 }
 
-/** The agent's and status's check: moat's rule still in FORWARD wherever it was put (one call each). */
+/** The agent's and status's check: moat's rule still in FORWARD wherever it was put (one save each). */
 export async function allowRuleDifferences(runner: Runner, recorded: readonly AllowPlace[]): Promise<Difference[]> {
   const out: Difference[] = [];
   for (const place of recorded) {
     const rules = await forwardRules(runner, place).catch((): string[] => []);
-    const where = `${toolsOf(place).tools.save(toolsOf(place).family).replace(/-save$/, "")} FORWARD`;
+    const { tools, family } = toolsOf(place);
+    const where = `${tools.save(family).replace(/-save$/, "")} FORWARD`;
     if (!rules.includes(LINE)) out.push({ kind: "hook-missing", name: where, detail: `moat's rule accepting what it allows is missing from ${where}: the host's rules there judge moat's allowed traffic` });
   }
   return out;
