@@ -9,9 +9,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runOk } from "../../src/dataplane/index.js";
 import type { Lab } from "../../src/lab/index.js";
-import { createOverlayLab, underlaysOf } from "../overlay/lab-overlay.js";
+import { createOverlayLab, overlayRoutes, underlaysOf } from "../overlay/lab-overlay.js";
 import { modelOf, OVERLAY_NODES, spreadDocs } from "../overlay/spread.js";
 import { startAgent, type AgentProcess } from "../support/agent-process.js";
 import { removeDir, startServer, type ServerProcess } from "../support/server-process.js";
@@ -25,11 +24,6 @@ const PAUSE_MS = 1500;
 const PREFIX = newPrefix("x");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function overlayRoutes(lab: Lab, node: string): Promise<string[]> {
-  const out = (await runOk(lab.nodeRunner(node), "ip", ["-j", "-4", "route", "show", "dev", "moat.vx"])).stdout;
-  return (JSON.parse(out || "[]") as { dst: string }[]).map((r) => r.dst);
-}
 
 interface Cluster {
   lab: Lab;
@@ -54,6 +48,8 @@ async function startCluster(identity: "address" | "mark"): Promise<Cluster> {
   };
   try {
     writeFileSync(join(dir, "tokens.yaml"), tokensYaml(OVERLAY_NODES));
+    // What moat-cni on node-2 authenticates with: node-2's agent token.
+    writeFileSync(join(dir, "node-2.token"), agentToken("node-2"), { mode: 0o600 });
     const n1 = lab.plan.nodes.find((n) => n.name === "node-1")!;
     // --insecure: the fabric is the lab's own private link between test namespaces.
     server = await startServer(["--tokens", join(dir, "tokens.yaml"), "--insecure"], { netns: n1.netns, listen: n1.fabric[4].ip });
@@ -105,7 +101,6 @@ describe.each(["mark", "address"] as const)("moat-cni on node-2 of three VXLAN n
     const { lab, server, dir } = cluster!;
     const n2 = lab.plan.nodes.find((n) => n.name === "node-2")!;
     const tokenFile = join(dir, "node-2.token");
-    writeFileSync(tokenFile, agentToken("node-2"), { mode: 0o600 });
     const config = { cniVersion: "1.0.0", name: "silk", type: "moat-cni", network: "silk", server: server.url, tokenFile, node: "node-2", timeoutMs: 20_000, labels: APP_B, ipam: { type: "moat" }, ...(waitFor ? { waitFor } : {}) };
     const r = await cni(n2.netns, { command: "ADD", containerId: c.id, netns: c.path, ifname: "eth0", args: "IgnoreUnknown=1" }, config);
     expect(r.code, r.out + r.err).toBe(0);

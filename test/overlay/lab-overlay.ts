@@ -10,6 +10,15 @@ import type { BackendName } from "../../src/render/index.js";
 
 export const overlayPrefix = () => `mox${Math.random().toString(36).slice(2, 6).padEnd(4, "0")}-`;
 
+/** The IPv4 destinations a node routes over moat.vx; none while its agent has not made moat.vx yet. */
+export async function overlayRoutes(lab: Lab, node: string): Promise<string[]> {
+  const args = ["-j", "-4", "route", "show", "dev", "moat.vx"];
+  const r = await lab.nodeRunner(node).run("ip", args);
+  if (r.code !== 0 && /Cannot find device "moat\.vx"/.test(r.stderr)) return [];
+  if (r.code !== 0) await runOk(lab.nodeRunner(node), "ip", args);
+  return (JSON.parse(r.stdout || "[]") as { dst: string }[]).map((x) => x.dst).sort();
+}
+
 export const underlaysOf = (lab: Lab) => new Map(lab.plan.nodes.map((n) => [n.name, n.fabric[4].ip]));
 
 export async function keepOverlay(lab: Lab, model: Model) {

@@ -4,14 +4,13 @@
 // the apps of Cloud Foundry's example judge as decide says, with identity marks; a workload deleted from
 // the store loses its routes on the other nodes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runOk } from "../../src/dataplane/index.js";
 import type { Lab } from "../../src/lab/index.js";
 import type { Model } from "../../src/model/index.js";
 import { allPairs, describeProbe } from "../kernel/harness.js";
 import { converged, moatCli } from "../agent/fixture.js";
 import { startAgent, type AgentProcess } from "../support/agent-process.js";
 import { http, removeDir, startServer, type ServerProcess } from "../support/server-process.js";
-import { createOverlayLab, underlaysOf } from "./lab-overlay.js";
+import { createOverlayLab, overlayRoutes, underlaysOf } from "./lab-overlay.js";
 import { exampleFiles, modelOf, OVERLAY_NODES, spreadDocs } from "./spread.js";
 import { readFileSync } from "node:fs";
 
@@ -27,11 +26,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
-
-async function overlayRoutes(lab: Lab, node: string): Promise<string[]> {
-  const routes = JSON.parse((await runOk(lab.nodeRunner(node), "ip", ["-j", "-4", "route", "show", "dev", "moat.vx"])).stdout || "[]") as { dst: string }[];
-  return routes.map((r) => r.dst).sort();
 }
 
 describe("agents keep the VXLAN overlay from the store", () => {
