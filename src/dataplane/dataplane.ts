@@ -7,7 +7,7 @@ import { existingTables, detectFlavor, FLAVORS, type Flavor } from "./flavor.js"
 import { iptablesDataplane } from "./iptables/index.js";
 import { destroySets } from "./iptables/index.js";
 import { withNamespaceLock, type LockOptions } from "./lock.js";
-import { nftablesDataplane, nftAllowRuleDifferences, nftPresent } from "./nftables/index.js";
+import { nftablesDataplane, nftAllowRuleDifferences, nftPresent, nftWorks } from "./nftables/index.js";
 import { ensureAllowRules } from "./nftables/allow-rule.js";
 import { clearRecord, compareWithRecord, loadRecord, saveRecord } from "./record.js";
 import type { Runner } from "./runner.js";
@@ -17,7 +17,7 @@ import type { ApplyReport, Dataplane, DataplaneStatus, Difference, ResetReport }
 export type BackendChoice = "auto" | BackendName;
 
 export interface DataplaneOptions {
-  /** Which backend; auto (the default) keeps the one in use, else picks the default. */
+  /** Which backend; auto (the default) keeps the one in use, else nftables where nft works, else iptables. */
   backend?: BackendChoice;
   /** iptables only: legacy or nft; detected when absent. */
   flavor?: Flavor;
@@ -29,8 +29,11 @@ export interface DataplaneOptions {
   resync?: boolean;
 }
 
-/** auto picks iptables until nftables passes every kernel test that iptables passes (docs/design-changes.md). */
-export const DEFAULT_BACKEND: BackendName = "iptables";
+/** What auto means where no kernel is asked (`compile -o text`): nftables, as on any host with nf_tables. */
+export const DEFAULT_BACKEND: BackendName = "nftables";
+
+/** auto on a host: nftables when nft works in this namespace, else iptables. */
+const hostDefault = async (runner: Runner): Promise<BackendName> => ((await nftWorks(runner)) ? "nftables" : "iptables");
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
@@ -59,7 +62,7 @@ async function resolveBackend(runner: Runner, opts: DataplaneOptions, plan?: Pla
   // Settings.spec.backend, when the Plan says one.
   if (plan?.apply && plan.apply.backend !== "auto") return plan.apply.backend;
   const record = await loadRecord(runner);
-  return record?.backend ?? DEFAULT_BACKEND;
+  return record?.backend ?? (await hostDefault(runner));
 }
 
 /** Removes moat's objects from every backend and iptables flavour but the one given. */
@@ -124,7 +127,7 @@ export async function resetDataplane(runner: Runner, opts: DataplaneOptions = {}
 /** What the kernel holds against what was applied: `agrees` only when they are the same. */
 export async function readStatus(runner: Runner, opts: DataplaneOptions = {}): Promise<DataplaneStatus> {
   const record = await loadRecord(runner);
-  const backend = opts.backend && opts.backend !== "auto" ? opts.backend : (record?.backend ?? (opts.flavor ? "iptables" : (await nftPresent(runner)) ? "nftables" : DEFAULT_BACKEND));
+  const backend = opts.backend && opts.backend !== "auto" ? opts.backend : (record?.backend ?? (opts.flavor ? "iptables" : (await nftPresent(runner)) ? "nftables" : await hostDefault(runner)));
   const dp = await open(runner, backend, opts.flavor ?? (backend === "iptables" ? record?.flavor : undefined));
   const kernel = await dp.read(record?.generation);
   const differences = compareWithRecord(record?.backend === backend && (!record.flavor || record.flavor === dp.flavor) ? record : undefined, kernel);

@@ -17,8 +17,12 @@ const NODES = ["n1", "n2"];
 const netnsOf = (node: string) => lab.plan.nodes.find((n) => n.name === node)!.netns;
 const figures: string[] = [];
 
+// On iptables: these tests edit and read the kernel with iptables (auto would pick nftables here);
+// the nftables agent meets hand edits and foreign firewalls in foreign-firewalls.test.ts.
+const BACKEND = ["--backend", "iptables"];
+
 async function startAgents(): Promise<void> {
-  for (const node of NODES) agents.set(node, await startAgent({ server: server.url, token: server.adminToken, node, netns: netnsOf(node), args: node === "n1" ? ["--metrics", "127.0.0.1:0"] : [] }));
+  for (const node of NODES) agents.set(node, await startAgent({ server: server.url, token: server.adminToken, node, netns: netnsOf(node), args: node === "n1" ? [...BACKEND, "--metrics", "127.0.0.1:0"] : BACKEND }));
 }
 
 /** Writes through `moat apply --server`, waits for both nodes, and proves the kernel with real connections. */

@@ -188,7 +188,7 @@ beforeAll(async () => {
   lab = await createLab(modelFrom(LAB_MANIFESTS), { prefix, timeoutMs: 600 });
   await lab.listenAll(80, "TCP");
   server = await startServer();
-  for (const node of NODES) agents.set(node, await startAgent({ server: server.url, token: server.adminToken, node, netns: netnsOf(node) }));
+  for (const node of NODES) agents.set(node, await startAgent({ server: server.url, token: server.adminToken, node, netns: netnsOf(node), args: ["--backend", "iptables"] }));
   const r = moatCli(server, ["apply", "-f", "-"], DESIRED);
   expect(r.code, r.err).toBe(0);
   await converged(server, NODES);

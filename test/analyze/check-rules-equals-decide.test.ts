@@ -40,7 +40,7 @@ describe.each(["Accept", "Return"] as const)("check --rules (compile -o text) ==
       fc.asyncProperty(scenarioArb.chain((s) => fc.tuple(fc.constant(s), fc.array(flowArb(s), { minLength: 1, maxLength: 10 }))), async ([scenario, list]) => {
         const files: Record<string, string> = { "model.json": JSON.stringify({ apiVersion: "v1", kind: "List", items: withAllowAction(scenario.docs, allowAction) }) };
         for (const node of ["node-a", "node-b"]) {
-          const compiled = await run(["compile", "-f", "model.json", "--node", node, "-o", "text"], files);
+          const compiled = await run(["compile", "-f", "model.json", "--node", node, "-o", "text", "--backend", "iptables"], files);
           if (compiled.code !== 0) throw new Error(`compile failed: ${compiled.err}`);
           files[`${node}.rules`] = compiled.out;
         }

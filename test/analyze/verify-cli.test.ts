@@ -29,7 +29,7 @@ describe("moat verify and explain: bad input", () => {
 
 describe("verifyNode on text (no kernel)", () => {
   const model = exampleModel("dcos-overlays.yaml");
-  const compiled = async (node: string) => (await runOnDisk(["compile", "-f", DCOS, "--node", node, "-o", "text"])).out;
+  const compiled = async (node: string) => (await runOnDisk(["compile", "-f", DCOS, "--node", node, "-o", "text", "--backend", "iptables"])).out;
 
   it("the node's own compiled rules agree on every flow", async () => {
     for (const node of ["agent-1", "agent-2"]) {
@@ -75,7 +75,7 @@ describe("verify --server: the model comes from a moat server", () => {
       expect(fromServer.workloads.map((w) => `${w.id} ${w.node} ${w.interface} ${w.ips.map((i) => i.text).join()}`).sort()).toEqual(fromFile.workloads.map((w) => `${w.id} ${w.node} ${w.interface} ${w.ips.map((i) => i.text).join()}`).sort());
       expect(fromServer.policies.map((p) => p.id)).toEqual(fromFile.policies.map((p) => p.id));
       // The same flows and verdicts as from the file.
-      const text = (await runOnDisk(["compile", "-f", DCOS, "--node", "agent-1", "-o", "text"])).out;
+      const text = (await runOnDisk(["compile", "-f", DCOS, "--node", "agent-1", "-o", "text", "--backend", "iptables"])).out;
       expect(verifyNode(fromServer, "agent-1", analyze([{ file: "c", text }])).disagreements).toEqual([]);
     } finally {
       await server.stop();

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { applyPlan, CommandFailed, planHash, readStatus, resetDataplane } from "../../src/dataplane/index.js";
 import { renderSets } from "../../src/render/index.js";
 import { FakeKernel } from "../support/fake-kernel.js";
-import { expectedSets, expectedView, foreignView, moatSets, moatView, planA, planB, plantForeign } from "./fixtures.js";
+import { expectedSets, expectedView, foreignView, ipt, moatSets, moatView, planA, planB, plantForeign } from "./fixtures.js";
 
 const FAMILIES = [4, 6] as const;
 const restoreOf = (family: 4 | 6) => new RegExp(`^${family === 4 ? "iptables" : "ip6tables"}-nft-restore`);
@@ -21,16 +21,16 @@ function expectApplied(k: FakeKernel, plan: typeof planA, generation: "a" | "b")
 describe("applyPlan on an empty kernel", () => {
   it("installs every chain, the hook at FORWARD 1 and every set", async () => {
     const k = new FakeKernel();
-    const report = await applyPlan(k, planA);
+    const report = await applyPlan(k, planA, ipt);
     expect(report).toMatchObject({ changed: true, generation: "a", flavor: "nft", planHash: planHash(planA), setsCreated: renderSets(planA).length });
     expectApplied(k, planA, "a");
   });
 
   it("writes nothing when applied again", async () => {
     const k = new FakeKernel();
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     const before = k.calls.length;
-    const report = await applyPlan(k, planA);
+    const report = await applyPlan(k, planA, ipt);
     expect(report.changed).toBe(false);
     expect(report.generation).toBe("a");
     const again = k.calls.slice(before);
@@ -42,9 +42,9 @@ describe("applyPlan on an empty kernel", () => {
 describe("applyPlan with a changed plan", () => {
   async function changed() {
     const k = new FakeKernel();
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     const mark = k.calls.length;
-    const report = await applyPlan(k, planB);
+    const report = await applyPlan(k, planB, ipt);
     return { k, report, calls: k.calls.slice(mark) };
   }
 
@@ -97,7 +97,7 @@ describe("applyPlan with a changed plan", () => {
   it("is a no-op when the changed plan is applied again", async () => {
     const { k } = await changed();
     const mark = k.calls.length;
-    expect((await applyPlan(k, planB)).changed).toBe(false);
+    expect((await applyPlan(k, planB, ipt)).changed).toBe(false);
     expect(k.writes().filter((c) => k.calls.indexOf(c) >= mark)).toEqual([]);
   });
 });
@@ -110,7 +110,7 @@ describe("coexisting with other firewalls", () => {
     const initial = { 4: save(4), 6: save(6), sets: k.ipsetSaveText() };
     const foreignSets = () => k.ipsetSaveText().split("\n").filter((l) => !l.includes("moat-")).join("\n");
 
-    for (const step of [() => applyPlan(k, planA), () => applyPlan(k, planA), () => applyPlan(k, planB), () => applyPlan(k, planA)]) {
+    for (const step of [() => applyPlan(k, planA, ipt), () => applyPlan(k, planA, ipt), () => applyPlan(k, planB, ipt), () => applyPlan(k, planA, ipt)]) {
       await step();
       for (const f of FAMILIES) {
         expect(foreignView(save(f))).toBe(foreignView(initial[f]));
@@ -127,11 +127,11 @@ describe("coexisting with other firewalls", () => {
   it("re-asserts a hook that another firewall pushed down", async () => {
     const k = new FakeKernel();
     plantForeign(k, "nft");
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     for (const f of FAMILIES) k.plant("nft", f, "*filter\n-I FORWARD 1 -j DOCKER-USER\nCOMMIT\n");
-    expect((await readStatus(k)).hookAtTop).toBe(false);
+    expect((await readStatus(k, ipt)).hookAtTop).toBe(false);
 
-    const report = await applyPlan(k, planA);
+    const report = await applyPlan(k, planA, ipt);
     expect(report.changed).toBe(true);
     for (const f of FAMILIES) {
       const forward = moatView(k, "nft", f).forward;
@@ -140,20 +140,20 @@ describe("coexisting with other firewalls", () => {
       expect(forward.filter((l) => l === "-A FORWARD -j DOCKER-USER")).toHaveLength(2);
     }
     expect(Object.keys(moatView(k, "nft", 4).chains).every((c) => c.startsWith(`moat-${report.generation}-`))).toBe(true);
-    expect((await readStatus(k)).hookAtTop).toBe(true);
-    expect((await applyPlan(k, planA)).changed).toBe(false);
+    expect((await readStatus(k, ipt)).hookAtTop).toBe(true);
+    expect((await applyPlan(k, planA, ipt)).changed).toBe(false);
   });
 
   it("puts the hook back after a reload flushed FORWARD, and after one removed everything", async () => {
     const k = new FakeKernel();
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     for (const f of FAMILIES) k.plant("nft", f, "*filter\n-F FORWARD\nCOMMIT\n");
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     expectApplied(k, planA, "a");
 
     // A full reload (iptables-restore without --noflush) deletes moat's chains too; the sets stay.
     for (const f of FAMILIES) await k.run(`${f === 4 ? "iptables" : "ip6tables"}-nft-restore`, [], { input: "*filter\nCOMMIT\n" });
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     expectApplied(k, planA, "a");
   });
 });
@@ -163,7 +163,7 @@ describe("resetDataplane", () => {
     const k = new FakeKernel();
     plantForeign(k, "nft");
     const before = { 4: k.saveText("nft", 4), 6: k.saveText("nft", 6), sets: k.setNames() };
-    await applyPlan(k, planB);
+    await applyPlan(k, planB, ipt);
     const r = await resetDataplane(k);
     expect(r).toEqual({ chains: planB.chains.length * 2, sets: renderSets(planB).length });
     expect(k.saveText("nft", 4)).toBe(before[4]);
@@ -177,11 +177,11 @@ describe("failures", () => {
   it("a refused iptables-restore leaves the previous rules in force and names the command, the line and stderr", async () => {
     const k = new FakeKernel();
     plantForeign(k, "nft");
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     const before = { 4: k.saveText("nft", 4), 6: k.saveText("nft", 6) };
     k.failNext({ command: /^iptables-nft-restore -w 10 --noflush$/, line: /^-A moat-b-deny /, message: "RULE_APPEND failed (No such file or directory): rule in chain moat-b-deny" });
 
-    const err = await applyPlan(k, planB).then(
+    const err = await applyPlan(k, planB, ipt).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -195,33 +195,33 @@ describe("failures", () => {
     expect(k.saveText("nft", 4)).toBe(before[4]);
     expect(k.saveText("nft", 6)).toBe(before[6]);
 
-    await applyPlan(k, planB);
+    await applyPlan(k, planB, ipt);
     expectApplied(k, planB, "b");
   });
 
   it("a refused ip6tables-restore after IPv4 went through converges on the next apply", async () => {
     const k = new FakeKernel();
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     const v6 = k.saveText("nft", 6);
     k.failNext({ command: /^ip6tables-nft-restore -w 10 --noflush$/, line: /^-I FORWARD 1 / });
-    await expect(applyPlan(k, planB)).rejects.toThrow(/ip6tables-nft-restore -w 10 --noflush exited 1/);
+    await expect(applyPlan(k, planB, ipt)).rejects.toThrow(/ip6tables-nft-restore -w 10 --noflush exited 1/);
     expect(k.saveText("nft", 6)).toBe(v6);
-    const report = await applyPlan(k, planB);
+    const report = await applyPlan(k, planB, ipt);
     expectApplied(k, planB, report.generation);
-    expect((await applyPlan(k, planB)).changed).toBe(false);
+    expect((await applyPlan(k, planB, ipt)).changed).toBe(false);
   });
 
   // The union sets ("workloads some egress policy selects") are named by the selectors they unite, so a new
   // egress policy makes a new set instead of changing one the rules in force still use.
   it("a refused iptables-restore leaves the union sets as the previous rules expect", async () => {
     const k = new FakeKernel();
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     const union = planA.sets.find((s) => s.comment === "workloads some egress policy selects")!;
     const unionB = planB.sets.find((s) => s.comment === "workloads some egress policy selects")!;
     expect(unionB.name).not.toBe(union.name);
     expect(unionB.v4).not.toEqual(union.v4);
     k.failNext({ command: /^iptables-nft-restore -w 10 --noflush$/, line: /^COMMIT$/ });
-    await expect(applyPlan(k, planB)).rejects.toThrow(CommandFailed);
+    await expect(applyPlan(k, planB, ipt)).rejects.toThrow(CommandFailed);
     expect(moatSets(k)[`${union.name}-4`]).toEqual(expectedSets(planA)[`${union.name}-4`]);
   });
 
@@ -232,25 +232,25 @@ describe("failures", () => {
     it(`a refused ipset restore (${what}) leaves no half-made sets and the rules untouched`, async () => {
       const k = new FakeKernel();
       plantForeign(k, "nft");
-      await applyPlan(k, planA);
+      await applyPlan(k, planA, ipt);
       const before = { sets: k.ipsetSaveText(), 4: k.saveText("nft", 4), 6: k.saveText("nft", 6) };
       k.failNext({ command: /^ipset restore$/, line, message: "Hash is full, cannot add more elements" });
-      await expect(applyPlan(k, planB)).rejects.toThrow(/ipset restore exited 1: ipset v7.19: Error in line \d+: Hash is full[^]*refused input line \d+: (add|create) moat-/);
+      await expect(applyPlan(k, planB, ipt)).rejects.toThrow(/ipset restore exited 1: ipset v7.19: Error in line \d+: Hash is full[^]*refused input line \d+: (add|create) moat-/);
       expect(k.ipsetSaveText()).toBe(before.sets);
       expect(k.saveText("nft", 4)).toBe(before[4]);
       expect(k.saveText("nft", 6)).toBe(before[6]);
-      await applyPlan(k, planB);
+      await applyPlan(k, planB, ipt);
       expectApplied(k, planB, "b");
     });
   }
 
   it("recovers from temporary sets left behind by a swap that failed half way", async () => {
     const k = new FakeKernel();
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     k.failNext({ command: /^ipset restore$/, line: /^swap /, message: "The sets cannot be swapped" });
-    await expect(applyPlan(k, planB)).rejects.toThrow(CommandFailed);
+    await expect(applyPlan(k, planB, ipt)).rejects.toThrow(CommandFailed);
     expect(k.setNames().some((n) => /t$/.test(n))).toBe(true);
-    await applyPlan(k, planB);
+    await applyPlan(k, planB, ipt);
     expectApplied(k, planB, "b");
     expect(k.setNames().filter((n) => /t$/.test(n))).toEqual([]);
   });

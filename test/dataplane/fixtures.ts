@@ -131,3 +131,6 @@ export const planAWithNewWorkload: Plan = compile(
   model(...base, workload("web-4", { network: "front", ips: ["10.1.0.4"], interface: "veth-web4", node: "node-2", labels: { app: "web" } })),
   "node-1",
 );
+
+/** For the tests of the iptables backend: auto would pick nftables on the fake host, whose nft works. */
+export const ipt = { backend: "iptables" } as const;

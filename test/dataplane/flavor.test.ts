@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyPlan, detectFlavor } from "../../src/dataplane/index.js";
 import { FakeKernel } from "../support/fake-kernel.js";
-import { planA, plantForeign } from "./fixtures.js";
+import { ipt, planA, plantForeign } from "./fixtures.js";
 
 const LEGACY = "iptables v1.8.7 (legacy)";
 const NFT = "iptables v1.8.9 (nf_tables)";
@@ -46,7 +46,7 @@ describe("applyPlan writes where the host's rules are", () => {
     const k = new FakeKernel({ version: NFT });
     plantForeign(k, "legacy");
     const nft = [k.saveText("nft", 4), k.saveText("nft", 6)];
-    const report = await applyPlan(k, planA);
+    const report = await applyPlan(k, planA, ipt);
     expect(report.flavor).toBe("legacy");
     expect(k.commands(/-restore/).every((c) => /^ip6?tables-legacy-restore -w 10 --noflush$/.test(c))).toBe(true);
     expect(k.saveText("legacy", 4)).toContain("-j moat-a-fwd");

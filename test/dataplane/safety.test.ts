@@ -4,23 +4,23 @@
 import { describe, expect, it } from "vitest";
 import { applyPlan, lockNamespace, readStatus, resetDataplane, verifyApplied } from "../../src/dataplane/index.js";
 import { FakeKernel } from "../support/fake-kernel.js";
-import { moatSets, planA, planB, plantForeign } from "./fixtures.js";
+import { ipt, moatSets, planA, planB, plantForeign } from "./fixtures.js";
 
-const kinds = async (k: FakeKernel) => (await readStatus(k)).differences.map((d) => d.kind);
+const kinds = async (k: FakeKernel) => (await readStatus(k, ipt)).differences.map((d) => d.kind);
 
 describe("status compares the kernel with what was applied", () => {
   it("agrees right after an apply, and after a no-op apply", async () => {
     const k = new FakeKernel();
-    await applyPlan(k, planA);
-    expect(await readStatus(k)).toMatchObject({ agrees: true, differences: [] });
-    await applyPlan(k, planA);
-    expect((await readStatus(k)).agrees).toBe(true);
+    await applyPlan(k, planA, ipt);
+    expect(await readStatus(k, ipt)).toMatchObject({ agrees: true, differences: [] });
+    await applyPlan(k, planA, ipt);
+    expect((await readStatus(k, ipt)).agrees).toBe(true);
     expect(await verifyApplied(k)).toEqual({ ok: true, differences: [] });
   });
 
   it("says the hook is missing when moat's FORWARD jump was deleted by hand", async () => {
     const k = new FakeKernel();
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     const hook = k.saveText("nft", 4).split("\n").find((l) => l.includes("-j moat-a-fwd"))!;
     k.plant("nft", 4, `*filter\n${hook.replace("-A ", "-D ")}\nCOMMIT\n`);
     expect(await kinds(k)).toEqual(["hook-missing"]);
@@ -29,7 +29,7 @@ describe("status compares the kernel with what was applied", () => {
 
   it("says the hook moved when another rule went before it", async () => {
     const k = new FakeKernel();
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     k.plant("nft", 6, "*filter\n-I FORWARD 1 -j ACCEPT\nCOMMIT\n");
     expect(await kinds(k)).toEqual(["hook-moved"]);
     expect((await verifyApplied(k)).differences.map((d) => d.kind)).toEqual(["hook-moved"]);
@@ -37,28 +37,28 @@ describe("status compares the kernel with what was applied", () => {
 
   it("says which chain changed when a rule was inserted into one of moat's chains", async () => {
     const k = new FakeKernel();
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     k.plant("nft", 4, "*filter\n-I moat-a-eg 1 -j ACCEPT\nCOMMIT\n");
-    const s = await readStatus(k);
+    const s = await readStatus(k, ipt);
     expect(s.agrees).toBe(false);
     expect(s.differences).toEqual([{ kind: "chain-changed", name: "4 moat-a-eg", detail: expect.stringContaining("moat-a-eg") }]);
   });
 
   it("says which set changed", async () => {
     const k = new FakeKernel();
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     const [one] = Object.keys(moatSets(k)).filter((n) => n.endsWith("-4"));
     k.plantSets(`add ${one} 192.0.2.99\n`);
-    expect((await readStatus(k)).differences).toEqual([{ kind: "set-changed", name: one, detail: expect.stringContaining(one!) }]);
+    expect((await readStatus(k, ipt)).differences).toEqual([{ kind: "set-changed", name: one, detail: expect.stringContaining(one!) }]);
     // The cheap check looks at set names only.
     expect((await verifyApplied(k)).ok).toBe(true);
   });
 
   it("an apply puts everything back, and status agrees again", async () => {
     const k = new FakeKernel();
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     k.plant("nft", 4, "*filter\n-I moat-a-eg 1 -j ACCEPT\n-I FORWARD 1 -j ACCEPT\nCOMMIT\n");
-    await applyPlan(k, planA);
+    await applyPlan(k, planA, ipt);
     expect(await kinds(k)).toEqual([]);
   });
 });
@@ -66,7 +66,7 @@ describe("status compares the kernel with what was applied", () => {
 describe("one lock per network namespace", () => {
   it("six applies at once end with one generation and one hook per family", async () => {
     const k = new FakeKernel();
-    const results = await Promise.allSettled([planA, planB, planA, planB, planA, planB].map((p) => applyPlan(k, p)));
+    const results = await Promise.allSettled([planA, planB, planA, planB, planA, planB].map((p) => applyPlan(k, p, ipt)));
     expect(results.map((r) => r.status)).toEqual(Array(6).fill("fulfilled"));
     for (const family of [4, 6] as const) {
       const forward = k.saveText("nft", family).split("\n").filter((l) => l.startsWith("-A FORWARD") && l.includes("moat-"));
@@ -74,19 +74,19 @@ describe("one lock per network namespace", () => {
       const generations = new Set(k.saveText("nft", family).split("\n").flatMap((l) => /^:moat-([ab])-/.exec(l)?.[1] ?? []));
       expect(generations.size).toBe(1);
     }
-    expect((await readStatus(k)).agrees).toBe(true);
+    expect((await readStatus(k, ipt)).agrees).toBe(true);
   });
 
   it("waits for the holder, then says who holds it", async () => {
     const k = new FakeKernel();
     const held = await lockNamespace(k, { holder: "test holder" });
     try {
-      await expect(applyPlan(k, planA, { lock: { timeoutMs: 300 } })).rejects.toThrow(new RegExp(`another process holds the lock of this network namespace \\(.*netns-${k.netnsInode}\\.lock\\): pid ${process.pid} \\(test holder\\)`));
+      await expect(applyPlan(k, planA, { ...ipt, lock: { timeoutMs: 300 } })).rejects.toThrow(new RegExp(`another process holds the lock of this network namespace \\(.*netns-${k.netnsInode}\\.lock\\): pid ${process.pid} \\(test holder\\)`));
       expect(k.writes()).toEqual([]);
     } finally {
       await held.release();
     }
-    expect((await applyPlan(k, planA, { lock: { timeoutMs: 300 } })).changed).toBe(true);
+    expect((await applyPlan(k, planA, { ...ipt, lock: { timeoutMs: 300 } })).changed).toBe(true);
   });
 });
 
@@ -134,8 +134,8 @@ describe("moat touches only what it made", () => {
     k.plantSets("create moat-custom hash:ip family inet\nadd moat-custom 192.0.2.1\n");
     const view = () => [4, 6].map((f) => k.saveText("nft", f as 4 | 6).split("\n").filter((l) => !/moat-[ab]-|^#/.test(l)).join("\n")).join("\n");
     const before = view();
-    await applyPlan(k, planA);
-    await applyPlan(k, planB);
+    await applyPlan(k, planA, ipt);
+    await applyPlan(k, planB, ipt);
     expect(view()).toBe(before);
     await resetDataplane(k);
     expect(view()).toBe(before);
@@ -148,9 +148,9 @@ describe("looking creates nothing", () => {
   it("status and apply with flavour detection never load the legacy tables", async () => {
     const k = new FakeKernel();
     plantForeign(k, "nft");
-    await readStatus(k);
-    await applyPlan(k, planA);
-    await readStatus(k);
+    await readStatus(k, ipt);
+    await applyPlan(k, planA, ipt);
+    await readStatus(k, ipt);
     expect([...k.tablesExist.legacy]).toEqual([]);
     expect(k.commands(/legacy/)).toEqual([]);
   });
@@ -160,7 +160,7 @@ describe("missing tools and privileges", () => {
   it("without root: one line saying so, of kind unavailable", async () => {
     const k = new FakeKernel();
     k.notRoot = true;
-    const e = await applyPlan(k, planA).then(() => new Error("no error") as Error & { kind?: string }, (x: unknown) => x as Error & { kind?: string });
+    const e = await applyPlan(k, planA, ipt).then(() => new Error("no error") as Error & { kind?: string }, (x: unknown) => x as Error & { kind?: string });
     expect(e.kind).toBe("unavailable");
     expect(e.message).toMatch(/^needs root: run as root or in a network namespace you own \(/);
     expect(e.message.split("\n")).toHaveLength(1);

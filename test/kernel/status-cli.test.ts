@@ -31,7 +31,7 @@ describe("moat status against what was applied (kernel, CLI)", () => {
     await runOk(processRunner(), "ip", ["netns", "add", ns]);
     try {
       const r = processRunner(ns);
-      const apply = await moat(ns, ["apply", "-f", "examples/dcos-overlays.yaml", "--node", "agent-1", "-o", "json"]);
+      const apply = await moat(ns, ["apply", "-f", "examples/dcos-overlays.yaml", "--node", "agent-1", "--backend", "iptables", "-o", "json"]);
       expect(apply.err).toBe("");
       expect(apply.code).toBe(0);
       const report = JSON.parse(apply.out);

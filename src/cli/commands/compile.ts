@@ -12,7 +12,7 @@ export const registerCompile: RegisterCommand = (program, { io }) => {
   withFiles(program.command("compile").description("print a node's Plan (-o json) or the rules it renders to (-o text)"))
     .requiredOption("--node <name>", "the node to compile for")
     .option("-o, --output <format>", "text (the backend's input: ipset + iptables-restore, or nft -f) or json (the Plan)", "text")
-    .option("--backend <backend>", `which backend's text: auto (${DEFAULT_BACKEND}), nftables or iptables`, "auto")
+    .option("--backend <backend>", `which backend's text: auto (Settings.spec.backend, else ${DEFAULT_BACKEND}), nftables or iptables`, "auto")
     .action(async (opts: { filename: string[]; node: string; output: string; backend: string }) => {
       const output = parseOutput(opts.output, ["text", "json"] as const);
       const choice = parseBackend(opts.backend);
@@ -21,7 +21,9 @@ export const registerCompile: RegisterCommand = (program, { io }) => {
       requireNode(model, opts.node, { warn: (m) => io.err(`warning: ${m}; these rules enforce nothing on it`) });
       const plan = compile(model, opts.node);
       if (output === "json") return io.out(JSON.stringify(plan, null, 2));
-      const backend = (choice === "auto" ? DEFAULT_BACKEND : choice) === "nftables" ? nftablesBackend : iptablesBackend;
+      // auto: Settings.spec.backend when it names one, else nftables (compile reads no kernel to ask).
+      const setting = plan.apply?.backend && plan.apply.backend !== "auto" ? plan.apply.backend : DEFAULT_BACKEND;
+      const backend = (choice === "auto" ? setting : choice) === "nftables" ? nftablesBackend : iptablesBackend;
       const hash = rulesHash(plan);
       // The node name is user text: shown with its control characters made visible, so it cannot add lines.
       io.out([`# moat plan ${planHash(plan)} (rules ${hash}) for node ${visible(opts.node)} (${backend.name})`, backend.renderText(plan, hash)].join("\n"));

@@ -17,7 +17,7 @@ function parseFlavor(text: string | undefined): Flavor | undefined {
 }
 
 const flavorOption = "with the iptables backend, which iptables to write to: auto (the one the host's rules are in), legacy or nft";
-const backendOption = "auto (the one in use here, else the default), nftables or iptables";
+const backendOption = "auto (the one in use here, else nftables where nft works, else iptables), nftables or iptables";
 
 export function parseBackend(text: string | undefined): BackendChoice {
   if (text === undefined || text === "auto") return "auto";

@@ -51,6 +51,16 @@ export async function moatTables(runner: Runner): Promise<nftables.NftTableRef[]
 /** Differences of moat's rules in iptables' FORWARD from the record (allowAction Accept on nftables). */
 export const nftAllowRuleDifferences = (runner: Runner, rec: AppliedRecord) => allowRuleDifferences(runner, (rec as NftRecord).allowRules ?? []);
 
+/**
+ * Whether nftables works in this namespace: the nft tool is there and the kernel takes a transaction
+ * from us (nf_tables loaded, privileges). A check-only transaction (`nft -c`) creates nothing and,
+ * unlike `nft list tables`, does not make nft fetch the ruleset.
+ */
+export async function nftWorks(runner: Runner): Promise<boolean> {
+  const r = await runner.run("nft", ["-c", "-f", "-"], { input: `add table ${NFT_FAMILY} ${nftTable("a")}\n` });
+  return r.code === 0;
+}
+
 /** Whether moat has a table in nft. */
 export async function nftPresent(runner: Runner): Promise<boolean> {
   return (await moatTables(runner)).length > 0;
