@@ -7,7 +7,7 @@ import { lease, unlease, type Attachment } from "./ipam.js";
 import type { CniResult } from "./result.js";
 import { moat, waitEnforced, waitEnforcedOnAll } from "./server.js";
 import { containerMac, createVeth, deleteVeth, ensureBridge, GATEWAY, HOST_MAC, hostVethName } from "./veth.js";
-import { workloadId, workloadManifest } from "./workload.js";
+import { asManifest, storedFor, workloadId, workloadManifest } from "./workload.js";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -24,10 +24,14 @@ export async function add(a: Attachment, runner: Runner, timings: AddTimings = {
     last = now;
   };
   try {
-    const network = await moat.network(client, a.network);
+    const id = workloadId(env);
+    // A Workload of the container's name, declared ahead or from an earlier ADD, is built on (workload.ts).
+    const [network, stored] = await Promise.all([moat.network(client, a.network), moat.findWorkload(client, id.name, id.namespace)]);
     const bridge = network.spec.bridge;
+    const kind = storedFor(stored, node, env.containerId);
+    const base = kind && stored ? asManifest(stored) : undefined;
     lap("network");
-    const leased = await lease(a);
+    const leased = await lease(a, kind === "declared" ? id : undefined);
     lap("lease");
     undo.push(() => unlease(a));
     const host = hostVethName(env.containerId, env.ifname);
@@ -42,9 +46,9 @@ export async function add(a: Attachment, runner: Runner, timings: AddTimings = {
     undo.push(() => deleteVeth(runner, host));
     await createVeth(runner, { host, hostMac, ifname: env.ifname, mac, netns: env.netns, addresses, ...(config.mtu ? { mtu: config.mtu } : {}), ...(bridge ? { bridge } : {}), ...(gateway ? { gateway } : {}) });
     lap("veth");
-    const id = workloadId(env);
-    const put = await moat.putWorkload(client, node, workloadManifest(id, env, config, node, addresses.map((x) => x.split("/")[0]!), host));
-    undo.push(() => moat.deleteWorkload(client, node, id.name, id.namespace));
+    const put = await moat.putWorkload(client, node, workloadManifest(id, env, config, node, addresses.map((x) => x.split("/")[0]!), host, base));
+    // Undone, a Workload declared ahead is put back as it was declared.
+    undo.push(() => (kind === "declared" ? moat.putWorkload(client, node, base!) : moat.deleteWorkload(client, node, id.name, id.namespace)));
     lap("register");
     const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (config.waitFor === "all") await waitEnforcedOnAll(client, node, put.revision, timeoutMs);

@@ -16,7 +16,7 @@ import { networkOf, nodeOf } from "./workload.js";
 export async function runCommand(env: CniEnv, config: NetConfig, io: CniIo): Promise<void> {
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const base = { client: serverClient(config, Math.min(timeoutMs, 30_000)), network: networkOf(config), node: nodeOf(config), config };
-  const runner = processRunner();
+  const runner = processRunner(config.hostNetns);
   switch (env.command) {
     case "ADD": {
       const timings: AddTimings = {};
@@ -34,7 +34,7 @@ export async function runCommand(env: CniEnv, config: NetConfig, io: CniIo): Pro
     case "GC": {
       const valid = (config as Record<string, unknown>)["cni.dev/valid-attachments"];
       if (valid !== undefined && !Array.isArray(valid)) throw new CniError(CNI_CODES.invalidNetworkConfig, `cni.dev/valid-attachments is ${JSON.stringify(valid)}: expected a list of {containerID, ifname}`);
-      await gc(base, (valid ?? []) as ValidAttachment[]);
+      await gc(base, (valid ?? []) as ValidAttachment[], runner);
       return;
     }
     case "VERSION":

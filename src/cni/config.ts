@@ -26,6 +26,12 @@ export const configSchema = z.looseObject({
    * container and judge its packets as their policies say when ADD returns (slower: the slowest node).
    */
   waitFor: z.enum(["node", "all"]).optional(),
+  /**
+   * The network namespace (an `ip netns` name) that is the host, when the plugin runs outside it: the
+   * host ends, routes and bridge ports are made there. For labs whose hosts are namespaces (`moat lab
+   * up`), as the agent's --netns; a runtime on a real host leaves it out.
+   */
+  hostNetns: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "an ip netns name: 1-64 characters of [A-Za-z0-9_.-]").optional(),
   /** The gateway containers of a bridge-mode network route through (the bridge's own address). */
   gateway: z.string().min(1).optional(),
   mtu: z.number().int().min(68).max(65535).optional(),

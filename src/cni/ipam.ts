@@ -32,10 +32,11 @@ export interface Attachment {
   config: NetConfig;
 }
 
-export async function lease(a: Attachment): Promise<Leased> {
+/** `adopting`: the Workload declared ahead that ADD adopts, whose own addresses the server may hand out to it. */
+export async function lease(a: Attachment, adopting?: { name: string; namespace?: string }): Promise<Leased> {
   if (isMoatIpam(a.config)) {
     const ip = fixedAddress(a.config, a.env);
-    const r = await moat.allocate(a.client, { network: a.network, node: a.node, container: a.env.containerId, ifname: a.env.ifname, ...(ip ? { ip } : {}) });
+    const r = await moat.allocate(a.client, { network: a.network, node: a.node, container: a.env.containerId, ifname: a.env.ifname, ...(ip ? { ip } : {}), ...(adopting ? { workload: adopting } : {}) });
     return { addresses: [`${r.ip}/${r.subnet?.split("/")[1] ?? (r.ip.includes(":") ? 128 : 32)}`] };
   }
   const result = (await delegate(a.config, a.env, "ADD")) as { ips?: { address: string; gateway?: string }[] };

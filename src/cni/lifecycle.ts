@@ -1,8 +1,11 @@
 // The CNI 1.1 verbs. STATUS: can ADD work now (the server answers and this node's agent reports without
-// error)? GC: give back what attachments the runtime no longer lists hold (addresses, Workloads).
+// error)? GC: give back what attachments the runtime no longer lists hold (addresses, Workloads, and the
+// host ends of their veths: a container whose namespace went without a DEL leaves its pair behind).
+import type { Runner } from "../dataplane/index.js";
 import { CniError } from "./errors.js";
 import { isMoatIpam, type Attachment } from "./ipam.js";
 import { moat } from "./server.js";
+import { deleteVeth, hostVethName } from "./veth.js";
 import { CONTAINER_ANNOTATION, IFNAME_ANNOTATION, NETWORK_ANNOTATION } from "./workload.js";
 
 /** CNI 1.1: 50 the plugin is not available (ADD would fail). */
@@ -24,7 +27,7 @@ export interface ValidAttachment {
   ifname: string;
 }
 
-export async function gc(a: Omit<Attachment, "env">, valid: ValidAttachment[]): Promise<{ released: string[]; deleted: string[] }> {
+export async function gc(a: Omit<Attachment, "env">, valid: ValidAttachment[], runner: Runner): Promise<{ released: string[]; deleted: string[] }> {
   const keep = valid.map((v) => ({ container: v.containerID, ifname: v.ifname }));
   const released = isMoatIpam(a.config) ? (await moat.gc(a.client, { network: a.network, node: a.node, valid: keep })).released : [];
   const deleted: string[] = [];
@@ -33,6 +36,7 @@ export async function gc(a: Omit<Attachment, "env">, valid: ValidAttachment[]): 
     if (w.spec.node !== a.node || ann[NETWORK_ANNOTATION] !== a.network || ann[CONTAINER_ANNOTATION] === undefined) continue;
     if (keep.some((k) => k.container === ann[CONTAINER_ANNOTATION] && k.ifname === ann[IFNAME_ANNOTATION])) continue;
     await moat.deleteWorkload(a.client, a.node, w.metadata.name, w.metadata.namespace);
+    if (ann[IFNAME_ANNOTATION]) await deleteVeth(runner, hostVethName(ann[CONTAINER_ANNOTATION], ann[IFNAME_ANNOTATION]));
     deleted.push(w.metadata.namespace ? `${w.metadata.namespace}/${w.metadata.name}` : w.metadata.name);
   }
   return { released, deleted };

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { Client } from "../client/index.js";
 import { CniError, CNI_CODES } from "./errors.js";
 import type { NetConfig } from "./config.js";
+import type { WorkloadManifest } from "./workload.js";
 
 export function serverClient(config: NetConfig, timeoutMs: number): Client {
   let token: string | undefined;
@@ -30,14 +31,20 @@ export interface NodeRow {
 }
 
 export const moat = {
-  allocate: (c: Client, body: { network: string; node: string; container: string; ifname: string; ip?: string }) => c.call("POST", "/v1/ipam/allocate", json(body)) as Promise<{ ip: string; block: string; subnet: string | null }>,
+  allocate: (c: Client, body: { network: string; node: string; container: string; ifname: string; ip?: string; workload?: { name: string; namespace?: string } }) => c.call("POST", "/v1/ipam/allocate", json(body)) as Promise<{ ip: string; block: string; subnet: string | null }>,
   release: (c: Client, body: { network: string; node: string; container: string; ifname: string }) => c.call("POST", "/v1/ipam/release", json(body)) as Promise<{ released: string[] }>,
   gc: (c: Client, body: { network: string; node: string; valid: { container: string; ifname: string }[] }) => c.call("POST", "/v1/ipam/gc", json(body)) as Promise<{ released: string[] }>,
   network: (c: Client, name: string) => c.call("GET", `/v1/networks/${enc(name)}`) as Promise<{ spec: { subnets: string[]; bridge?: string } }>,
-  putWorkload: (c: Client, node: string, manifest: { metadata: { name: string; namespace?: string } }) =>
+  putWorkload: (c: Client, node: string, manifest: WorkloadManifest) =>
     c.call("PUT", `/v1/nodes/${enc(node)}/workloads/${enc(manifest.metadata.name)}${q(manifest.metadata.namespace)}`, json(manifest)) as Promise<{ revision: number }>,
   deleteWorkload: (c: Client, node: string, name: string, namespace?: string) => c.call("DELETE", `/v1/nodes/${enc(node)}/workloads/${enc(name)}${q(namespace)}`) as Promise<{ revision: number }>,
-  workload: (c: Client, name: string, namespace?: string) => c.call("GET", `/v1/workloads/${enc(name)}${q(namespace)}`) as Promise<{ metadata: { resourceVersion: string; annotations?: Record<string, string> }; spec: { ips: string[]; interface?: string; node: string } }>,
+  workload: (c: Client, name: string, namespace?: string) => c.call("GET", `/v1/workloads/${enc(name)}${q(namespace)}`) as Promise<WorkloadManifest & { metadata: { resourceVersion: string }; spec: { ips: string[] } }>,
+  /** The stored Workload, or undefined when there is none of that name. */
+  findWorkload: (c: Client, name: string, namespace?: string) =>
+    moat.workload(c, name, namespace).catch((e: unknown) => {
+      if ((e as { kind?: string }).kind === "not-found") return undefined;
+      throw e;
+    }),
   workloads: (c: Client) => c.call("GET", "/v1/workloads") as Promise<{ items: { metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec: { node: string } }[] }>,
   /** The node's last report; undefined when its agent never reported. */
   nodeStatus: (c: Client, node: string) =>

@@ -4,7 +4,6 @@
 // with the host end's MAC (and proxy ARP on the host end), and the host routes the /32 to its end.
 // Bridge mode enslaves the host end to the Network's bridge and gives the subnet's prefix instead.
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
 import { CommandFailed } from "../errors/index.js";
 import { runOk, type Runner } from "../dataplane/index.js";
 
@@ -48,7 +47,8 @@ export async function createVeth(runner: Runner, v: VethSpec): Promise<void> {
   if (v.bridge) hostBatch.push(`link set ${v.host} master ${v.bridge}`);
   else for (const a of v.addresses) hostBatch.push(`${a.includes(":") ? "-6 " : ""}route replace ${a.split("/")[0]}/${a.includes(":") ? 128 : 32} dev ${v.host} scope link`);
   await runOk(runner, "ip", ["-batch", "-"], { input: hostBatch.join("\n") + "\n" });
-  if (!v.bridge) writeFileSync(`/proc/sys/net/ipv4/conf/${v.host}/proxy_arp`, "1");
+  // Through the runner, so that it lands in the host's namespace when that is not the plugin's own.
+  if (!v.bridge) await runOk(runner, "sysctl", ["-qw", `net.ipv4.conf.${v.host}.proxy_arp=1`]);
   const c = [`link set ${v.ifname} up`, ...v.addresses.map((a) => `addr replace ${a} dev ${v.ifname}`)];
   if (!v.bridge) c.push(`route replace ${GATEWAY} dev ${v.ifname} scope link`, `neigh replace ${GATEWAY} lladdr ${v.hostMac} dev ${v.ifname} nud permanent`);
   if (v.gateway) c.push(`route replace default via ${v.gateway} dev ${v.ifname}`);

@@ -1,6 +1,8 @@
 // The Workload moat-cni registers for an attachment: named after the pod (K8S_POD_NAMESPACE and
 // K8S_POD_NAME, which podman sets to the container's name) or else the container id; its host-side
-// veth as its interface; annotations that tie it to the attachment, for DEL and GC.
+// veth as its interface; annotations that tie it to the attachment, for DEL and GC. A Workload declared
+// ahead on this node (by an operator or `moat lab up`, no attachment's yet) is adopted: ADD fills in its
+// addresses and interface and keeps what the runtime cannot say, its ports and its labels.
 import { hostname } from "node:os";
 import { labelsOf, type NetConfig } from "./config.js";
 import type { CniEnv } from "./env.js";
@@ -31,16 +33,40 @@ export function workloadId(env: CniEnv): WorkloadId {
 export const nodeOf = (config: NetConfig) => config.node ?? hostname();
 export const networkOf = (config: NetConfig) => config.network ?? config.name;
 
-export function workloadManifest(id: WorkloadId, env: CniEnv, config: NetConfig, node: string, ips: string[], hostVeth: string) {
+export interface WorkloadManifest {
+  apiVersion: string;
+  kind: "Workload";
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: { node: string; network?: string; ips?: string[]; interface?: string; [field: string]: unknown };
+}
+
+/** A stored Workload as a manifest to PUT again: what the server adds (resourceVersion, ...) left out. */
+export function asManifest(stored: WorkloadManifest): WorkloadManifest {
+  const { name, namespace, labels, annotations } = stored.metadata;
+  return { apiVersion: stored.apiVersion, kind: "Workload", metadata: { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) }, spec: stored.spec };
+}
+
+/**
+ * What ADD builds on of a stored Workload of its name on this node: "declared" when it was declared
+ * ahead (no attachment holds it), "own" when it is this attachment's (ADD again), else nothing.
+ */
+export function storedFor(stored: WorkloadManifest | undefined, node: string, containerId: string): "declared" | "own" | undefined {
+  if (!stored || stored.spec.node !== node) return undefined;
+  const holder = stored.metadata.annotations?.[CONTAINER_ANNOTATION];
+  return holder === undefined ? "declared" : holder === containerId ? "own" : undefined;
+}
+
+export function workloadManifest(id: WorkloadId, env: CniEnv, config: NetConfig, node: string, ips: string[], hostVeth: string, declared?: WorkloadManifest): WorkloadManifest {
   return {
     apiVersion: "moat.dev/v1",
     kind: "Workload",
     metadata: {
       name: id.name,
       ...(id.namespace ? { namespace: id.namespace } : {}),
-      labels: labelsOf(config),
-      annotations: { [CONTAINER_ANNOTATION]: env.containerId, [IFNAME_ANNOTATION]: env.ifname, [NETWORK_ANNOTATION]: networkOf(config) },
+      // The runtime's labels win over the declared ones.
+      labels: { ...declared?.metadata.labels, ...labelsOf(config) },
+      annotations: { ...declared?.metadata.annotations, [CONTAINER_ANNOTATION]: env.containerId, [IFNAME_ANNOTATION]: env.ifname, [NETWORK_ANNOTATION]: networkOf(config) },
     },
-    spec: { node, network: networkOf(config), ips, interface: hostVeth },
+    spec: { ...declared?.spec, node, network: networkOf(config), ips, interface: hostVeth },
   };
 }

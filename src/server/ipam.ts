@@ -13,7 +13,13 @@ import type { DesiredState } from "./desired-state.js";
 const ATTEMPTS = 40;
 
 const attachment = { network: z.string().min(1), node: z.string().min(1), container: z.string().min(1).max(256), ifname: z.string().min(1).max(15) };
-export const allocateSchema = z.strictObject({ ...attachment, ip: z.string().min(1).optional(), family: z.union([z.literal(4), z.literal(6)]).optional() });
+export const allocateSchema = z.strictObject({
+  ...attachment,
+  ip: z.string().min(1).optional(),
+  family: z.union([z.literal(4), z.literal(6)]).optional(),
+  /** A Workload of this node declared ahead that the attachment adopts: its own addresses are not taken. */
+  workload: z.strictObject({ name: z.string().min(1), namespace: z.string().min(1).optional() }).optional(),
+});
 export const releaseSchema = z.strictObject(attachment);
 export const gcSchema = z.strictObject({ network: z.string().min(1), node: z.string().min(1), valid: z.array(z.strictObject({ container: z.string(), ifname: z.string() })).max(100_000) });
 
@@ -47,7 +53,8 @@ export function registerIpam(app: FastifyInstance, state: DesiredState): void {
       const model = (await state.view()).model;
       const network = model.networks.find((n) => n.name === b.network);
       if (!network) throw new NotFound(`network ${show(b.network)} not found: apply it before attaching containers to it`);
-      const taken = new Set(model.workloads.flatMap((w) => w.ips.map((ip) => ip.text)));
+      const adopted = (w: (typeof model.workloads)[number]) => !!b.workload && w.node === b.node && w.name === b.workload.name && w.namespace === b.workload.namespace;
+      const taken = new Set(model.workloads.filter((w) => !adopted(w)).flatMap((w) => w.ips.map((ip) => ip.text)));
       const r = allocate(await blocks(state), { network: b.network, subnets: network.subnets, node: b.node, container: b.container, ifname: b.ifname, taken, ...(b.ip ? { ip: b.ip } : {}), ...(b.family ? { family: b.family } : {}) });
       if (!r.ok) throw new MoatError(FAILURE_KIND[r.code], r.message);
       if (r.write) await commit(state, [r.write]);

@@ -203,8 +203,36 @@ describe("moat-cni ADD (real server, real agent, real kernel)", () => {
     expect(addresses).toContain(kept.json.ips[0].address.split("/")[0]);
     expect(addresses).not.toContain(leaked.json.ips[0].address.split("/")[0]);
     expect(workloads().map((w) => w.metadata.name)).not.toContain(leak.id);
+    // The leaked attachment's veth goes with it (its netns is still here, as after a runtime crash).
+    expect(hostLinks()).toContain(hostVethName(keep.id, "eth0"));
+    expect(hostLinks()).not.toContain(hostVethName(leak.id, "eth0"));
     const status = await cni(NODE_NS, { command: "STATUS" }, { ...host.config("hr"), cniVersion: "1.1.0" });
     expect([status.code, status.out]).toEqual([0, ""]);
+  });
+
+  it("adopts a Workload declared ahead on its node: its address, ports and labels kept, the runtime's labels winning", async () => {
+    const declared = `apiVersion: moat.dev/v1
+kind: Workload
+metadata: {name: declared-web, labels: {app: web, tier: front}}
+spec: {node: n1, network: it, ips: [10.61.0.200], interface: planned0, ports: [{name: http, port: 80}]}
+`;
+    expect(api(NODE_NS, host.server.url, "POST", "/v1/apply", declared).status).toBe(200);
+    const c = container();
+    const r = await add(c, "it", { args: { labels: { tier: "back" } } }, "IgnoreUnknown=1;K8S_POD_NAME=declared-web;IP=10.61.0.200");
+    expect(r.code, r.out).toBe(0);
+    expect(r.json.ips[0].address).toBe("10.61.0.200/32");
+    const w = api(NODE_NS, host.server.url, "GET", "/v1/workloads/declared-web").body;
+    expect(w.metadata.labels).toEqual({ app: "web", tier: "back" });
+    expect(w.metadata.annotations["moat.dev/cni-container"]).toBe(c.id);
+    expect(w.spec).toMatchObject({ ips: ["10.61.0.200"], interface: hostVethName(c.id, "eth0"), ports: [{ name: "http", port: 80 }] });
+    // Another container cannot take it over: the Workload is this attachment's now.
+    const other = container();
+    const taken = await add(other, "it", {}, "IgnoreUnknown=1;K8S_POD_NAME=declared-web;IP=10.61.0.200");
+    expect(taken.code).toBe(1);
+    // DEL, with the same CNI_ARGS as its ADD (as runtimes do), removes it.
+    const gone = await cni(NODE_NS, { command: "DEL", containerId: c.id, netns: c.path, ifname: "eth0", args: "IgnoreUnknown=1;K8S_POD_NAME=declared-web;IP=10.61.0.200" }, host.config("it"));
+    expect(gone.code, gone.out).toBe(0);
+    expect(workloads().map((x) => x.metadata.name)).not.toContain("declared-web");
   });
 
   it("bridge mode: the host end is a port of the Network's bridge, the address has the subnet's prefix, and policy holds at once", async () => {
