@@ -1,6 +1,6 @@
 // The hosts of a `moat lab up`: namespaces for the fabric and the nodes, then each workload attached to
-// its node on its own, as a container runtime would (attachWorkload is the one place that does it, so
-// it can become a `moat-cni` ADD), then a listener in each workload that outlives the command.
+// its node on its own, as a container runtime would (through moat-cni, attach.ts; attachWorkload here
+// for what the plugin cannot attach), then a listener in each workload that outlives the command.
 import { processRunner, runOk } from "../dataplane/index.js";
 import { Unavailable } from "../errors/index.js";
 import * as cmd from "./commands.js";
@@ -24,8 +24,9 @@ export async function buildHosts(plan: LabPlan, overlay: "routed" | "vxlan"): Pr
   await Promise.all([
     sysctl(plan.fabricNetns, cmd.fabricSysctls()).then(() => batch(plan.fabricNetns, cmd.fabricBatch())),
     ...plan.nodes.map((n) => sysctl(n.netns, cmd.nodeSysctls(n))),
-    // Before the workload's interface exists, so that it inherits them.
-    ...plan.workloads.map((w) => sysctl(w.netns, cmd.workloadSysctls())),
+    // Before the workload's interface exists, so that it inherits them; and its loopback up, as a
+    // runtime's loopback plugin does before the network's plugin runs (a workload reaches itself over lo).
+    ...plan.workloads.map((w) => sysctl(w.netns, cmd.workloadSysctls()).then(() => batch(w.netns, "link set lo up\n"))),
   ]);
   await Promise.all(
     plan.nodes.map(async (n) => {
@@ -38,7 +39,7 @@ export async function buildHosts(plan: LabPlan, overlay: "routed" | "vxlan"): Pr
 
 /**
  * Attaches one workload to its node: the veth (host end named by the workload's interface), its
- * addresses and routes. Today the lab's own `ip` commands; with `moat-cni`, an ADD in its place.
+ * addresses and routes, by the lab's own `ip` commands: for workloads moat-cni cannot attach (attach.ts).
  */
 export async function attachWorkload(plan: LabPlan, w: PlannedWorkload): Promise<void> {
   const node = plan.nodes.find((n) => n.name === w.node)!;

@@ -1,6 +1,7 @@
 // `moat lab up`: a lab that outlives the command. Manifests completed (lab-manifests.ts) and planned
 // (plan.ts) before anything is made; then hosts and a server at once, the manifests into the server,
-// an agent per node, each workload attached and listening, and a wait until every agent enforces.
+// an agent per node, each workload attached (through moat-cni where it can: attach.ts) and listening,
+// and a wait until every agent enforces.
 // The folder and its state come first, so that whatever happens next `lab down` finds it all; a
 // failure (or an abort) tears down what was made before it rethrows.
 import { existsSync, writeFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import { declaredPorts, type PortProbe } from "../policy/index.js";
 import type { ParsedSources } from "../service/index.js";
 import { startLabAgent, startLabServer, waitForAgents } from "./control-plane.js";
 import { labDown } from "./down.js";
+import { attachRoute, runCniAdd } from "./attach.js";
 import { attachWorkload, buildHosts, startListener, waitForOverlayRoutes, type ListenPort } from "./hosts.js";
 import { createLabDir, labDir, labNamespacePrefix, readState, writeState, type LabState } from "./lab-dir.js";
 import { labManifests } from "./lab-manifests.js";
@@ -96,18 +98,30 @@ export async function labUp(opts: LabUpOptions): Promise<LabUp> {
     say(`hosts: ${plan.nodes.map((n) => `${n.name} (${n.netns})`).join(", ")}; moat server on ${server.url}`);
     const applied = await api.apply(server.client, text);
     say(`manifests applied through the API: revision ${applied.revision}, ${applied.created.length} resources`);
+    const attached: { id: string; ms: number }[] = [];
+    const byLab: string[] = [];
     const steps = await Promise.allSettled([
       ...plan.nodes.map((n) => startLabAgent(dir, server, n.name, n.netns, opts.overlay, signal)),
       ...plan.workloads.map(async (w) => {
-        await attachWorkload(plan, w);
+        const route = attachRoute(plan, model, w, server);
+        if (route.via === "cni") attached.push({ id: w.id, ms: (await runCniAdd(w.id, route.invocation, signal)).ms });
+        else {
+          await attachWorkload(plan, w);
+          byLab.push(`${w.id} (${route.why})`);
+        }
         await startListener(w, ports, { log: join(dir.logs, `listener-${w.netns}.log`), control: dir.control(w.netns) }, signal);
       }),
     ]);
     const failed = steps.find((s) => s.status === "rejected");
     if (failed) throw failed.reason;
-    say(`agents started on ${plan.nodes.length} nodes; ${plan.workloads.length} workloads attached and listening`);
+    say(`agents started on ${plan.nodes.length} nodes; ${plan.workloads.length} workloads listening`);
+    if (attached.length) {
+      const slowest = attached.reduce((a, b) => (b.ms > a.ms ? b : a));
+      say(`${attached.length} attached through moat-cni ADD, each enforced on its node when ADD returned (slowest ${slowest.id}, ${slowest.ms} ms)`);
+    }
+    if (byLab.length) say(`${byLab.length} attached by the lab itself: ${byLab.join(", ")}`);
     const ms = await waitForAgents(server.client, plan.nodes.map((n) => n.name), { timeoutMs: AGENTS_TIMEOUT_MS, ...(signal ? { signal } : {}) });
-    say(`every agent enforces revision ${applied.revision} (${ms} ms after start)`);
+    say(`every agent enforces the store's latest revision (${ms} ms later)`);
     if (opts.overlay === "vxlan") {
       const routed = await waitForOverlayRoutes(plan, OVERLAY_DEVICE, { timeoutMs: AGENTS_TIMEOUT_MS, ...(signal ? { signal } : {}) });
       say(`every node routes the other nodes' workloads through ${OVERLAY_DEVICE} (${routed} ms later)`);

@@ -13,11 +13,12 @@ import { alive, forceDown, LAB_DIR, labName, moat, namespacesOf, pidsOf, stateOf
 const NETWORK = `apiVersion: moat.dev/v1
 kind: Network
 metadata: {name: net}
-spec: {subnets: [10.81.0.0/16], isolation: workload}
+spec: {subnets: [10.81.0.0/16, "fd81::/64"], isolation: workload}
 `;
-// No spec.node: `--nodes 2` spreads them (a, c on node-1; b on node-2).
-const WORKLOADS = ["a", "b", "c"]
-  .map((n, i) => `---\napiVersion: moat.dev/v1\nkind: Workload\nmetadata: {name: ${n}, labels: {app: ${n}}}\nspec: {network: net, ips: [10.81.0.${i + 1}], ports: [{name: http, port: 80}]}\n`)
+// No spec.node: `--nodes 2` spreads them (a, c on node-1; b, d on node-2). a, b, c are attached
+// through moat-cni; d, dual-stack, by the lab itself (the plugin attaches one IPv4 address).
+const WORKLOADS = ["a", "b", "c", "d"]
+  .map((n, i) => `---\napiVersion: moat.dev/v1\nkind: Workload\nmetadata: {name: ${n}, labels: {app: ${n}}}\nspec: {network: net, ips: [10.81.0.${i + 1}${n === "d" ? ', "fd81::4"' : ""}], ports: [{name: http, port: 80}]}\n`)
   .join("");
 const policy = (from: string[], udp: boolean) =>
   `---\napiVersion: moat.dev/v1\nkind: Policy\nmetadata: {name: to-b}\nspec:\n  selector: app == "b"\n  ingress:\n    - {action: Allow, protocol: TCP, ports: [80], from: {selector: 'app in {${from.map((f) => `"${f}"`).join(", ")}}'}}\n${udp ? `    - {action: Allow, protocol: UDP, ports: [9000], from: {selector: app == "a"}}\n` : ""}`;
@@ -47,11 +48,25 @@ describe("moat lab (real processes and namespaces)", () => {
     const up = moat(["lab", "up", "-f", join(LAB_DIR, "first.yaml"), "--nodes", "2", "--port", "9000/udp", "--name", name]);
     pids = pidsOf(name);
     expect(up.code, up.err).toBe(0);
-    expect(up.err).toMatch(/2 nodes, 3 workloads, ports 9000\/udp 80\/tcp/);
-    expect(up.err).toMatch(/every agent enforces revision 1/);
+    expect(up.err).toMatch(/2 nodes, 4 workloads, ports 9000\/udp 80\/tcp/);
+    expect(up.err).toMatch(/3 attached through moat-cni ADD/);
+    expect(up.err).toMatch(/1 attached by the lab itself: d \(moat-cni attaches one IPv4 address\)/);
+    expect(up.err).toMatch(/every agent enforces the store's latest revision/);
     const state = stateOf(name);
     expect(Object.keys(state.nodes).sort()).toEqual(["node-1", "node-2"]);
-    expect((await namespacesOf(name)).length).toBe(1 + 2 + 3);
+    expect((await namespacesOf(name)).length).toBe(1 + 2 + 4);
+    // The plugin adopted the declared Workloads: its host veth and annotations, the declared labels and ports kept.
+    const stored = await http(state.server!.url, "/v1/workloads", { token: readFileSync(state.server!.tokenFile, "utf8").trim() });
+    type StoredWorkload = { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: { interface?: string; ips?: string[]; ports?: unknown[] } };
+    const byName = Object.fromEntries((stored.body.items as StoredWorkload[]).map((w) => [w.metadata.name, w]));
+    for (const n of ["a", "b", "c"]) {
+      expect(byName[n]!.spec.interface, n).toMatch(/^mc[0-9a-f]{12}$/);
+      expect(byName[n]!.metadata.annotations?.["moat.dev/cni-container"], n).toMatch(new RegExp(`^ml-${name}-w\\d+$`));
+      expect(byName[n]!.metadata.labels, n).toMatchObject({ app: n });
+      expect(byName[n]!.spec.ports, n).toEqual([{ name: "http", port: 80 }]);
+    }
+    expect(byName.d!.spec.interface).toMatch(/^lw\d+$/);
+    expect(byName.d!.metadata.annotations?.["moat.dev/cni-container"]).toBeUndefined();
     expect(pids.length).toBe(3);
     // A second up of the same name changes nothing and says how to remove the first.
     const again = moat(["lab", "up", "-f", join(LAB_DIR, "first.yaml"), "--name", name]);
@@ -63,7 +78,7 @@ describe("moat lab (real processes and namespaces)", () => {
     expect(first.code, first.err + first.out).toBe(0);
     const cells = (JSON.parse(first.out) as { probes: Cell[] }).probes;
     expect(Object.keys(cells[0]!).sort()).toEqual(["allowed", "declared", "from", "port", "protocol", "to"]);
-    expect(cells.length).toBe(3 * 3 * 2);
+    expect(cells.length).toBe(4 * 4 * 2);
     expect(real(cells)).toEqual(decided(FIRST));
     expect(cells.every((c) => c.allowed === c.declared)).toBe(true);
     // The policy is in force across nodes: c (node-1) reaches b (node-2) on 80, a does not.
@@ -90,7 +105,7 @@ describe("moat lab (real processes and namespaces)", () => {
       const table = moat(["lab", "probe", "--name", name]);
       expect(table.code, table.err).toBe(1);
       expect(table.out).toMatch(/✓!/);
-      expect(table.out).toMatch(/\d+ of 18 cells disagree:/);
+      expect(table.out).toMatch(/\d+ of 32 cells disagree:/);
       expect(table.out).toMatch(/9000\/UDP c -> b: real connected .*declared denied/);
     } finally {
       process.kill(agentB, "SIGCONT");
@@ -102,7 +117,7 @@ describe("moat lab (real processes and namespaces)", () => {
     for (const pid of pids) process.kill(pid, "SIGKILL");
     const down = moat(["lab", "down", "--name", name]);
     expect(down.code, down.err).toBe(0);
-    expect(down.err).toMatch(new RegExp(`lab ${name} removed: 0 processes, 6 namespaces`));
+    expect(down.err).toMatch(new RegExp(`lab ${name} removed: 0 processes, 7 namespaces`));
     expect(await namespacesOf(name)).toEqual([]);
     expect(pids.filter(alive)).toEqual([]);
     expect(moat(["lab", "probe", "--name", name]).code).toBe(2);
