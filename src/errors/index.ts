@@ -1,9 +1,11 @@
 // The few kinds of failure moat has. Domain code throws these; each surface maps them once: the CLI to an
 // exit code and one line (src/cli/main.ts), the server to an HTTP status and a JSON body (src/server).
 // Pure: no I/O, so every layer may use it.
-import { formatIssue, type Issue } from "../model/index.js";
+// The model's leaf modules, not its index: the CNI plugin loads this module, and the index pulls in
+// the schema and zod (about 200 ms of a plugin run).
+import { formatIssue, type Issue } from "../model/issues.js";
 
-export { visible, visibleLines } from "../model/index.js";
+export { visible, visibleLines } from "../model/visible.js";
 
 export type ErrorKind =
   | "invalid" // manifests or a request body that do not validate: every issue
