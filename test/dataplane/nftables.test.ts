@@ -51,6 +51,12 @@ describe("nftables apply", () => {
     expect(write).toHaveLength(1);
     expect(write[0]!.input!.trim().split("\n").every((l) => /^add element inet moat-a \S+ \{ 10\.1\.0\.4 \}$/.test(l))).toBe(true);
     expect(calls.filter((c) => c.args.includes("table"))).toEqual([]);
+    // moat's rule in iptables' FORWARD does not depend on elements: checked where the record put it
+    // (a save each), not looked for in every filter table; and the record still says where it is.
+    const all = k.calls.slice(before).map((c) => [c.cmd, ...c.args].join(" "));
+    expect(all.filter((c) => /ip6?_tables_names/.test(c))).toEqual([]);
+    expect(all.filter((c) => /^ip6?tables-nft-save -t filter$/.test(c)).length).toBeGreaterThan(0);
+    expect(await verifyApplied(k)).toEqual({ ok: true, differences: [] });
     expect((await readStatus(k, nft)).agrees).toBe(true);
     // And back: element deletes.
     const shrunk = await applyPlan(k, planA, nft);

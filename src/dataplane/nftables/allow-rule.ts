@@ -70,9 +70,10 @@ export async function ensureAllowRules(runner: Runner, wanted: boolean): Promise
 
 /** The agent's and status's check: moat's rule still in FORWARD wherever it was put (one save each). */
 export async function allowRuleDifferences(runner: Runner, recorded: readonly AllowPlace[]): Promise<Difference[]> {
+  // The saves at once: each is a process, and a new workload's apply waits for them.
+  const read = await Promise.all(recorded.map(async (place) => ({ place, rules: await forwardRules(runner, place).catch((): string[] => []) })));
   const out: Difference[] = [];
-  for (const place of recorded) {
-    const rules = await forwardRules(runner, place).catch((): string[] => []);
+  for (const { place, rules } of read) {
     const { tools, family } = toolsOf(place);
     const where = `${tools.save(family).replace(/-save$/, "")} FORWARD`;
     if (!rules.includes(LINE)) out.push({ kind: "hook-missing", name: where, detail: `moat's rule accepting what it allows is missing from ${where}: the host's rules there judge moat's allowed traffic` });
