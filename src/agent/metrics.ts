@@ -38,8 +38,8 @@ export class AgentMetrics {
       c.reset();
       for (const r of got) c.inc({ policy: r.policy, rule: `${r.stage[0]}${r.rule}`, action: r.action }, Number(pick(r)));
     };
-    new Counter({ name: "moat_rule_packets_total", help: "packets the kernel rules of a policy rule matched (iptables backend)", labelNames, registers: [this.registry], async collect() { await fill(this, (r) => r.packets); } });
-    new Counter({ name: "moat_rule_bytes_total", help: "bytes the kernel rules of a policy rule matched (iptables backend)", labelNames, registers: [this.registry], async collect() { await fill(this, (r) => r.bytes); } });
+    new Counter({ name: "moat_rule_packets_total", help: "packets the kernel rules of a policy rule matched", labelNames, registers: [this.registry], async collect() { await fill(this, (r) => r.packets); } });
+    new Counter({ name: "moat_rule_bytes_total", help: "bytes the kernel rules of a policy rule matched", labelNames, registers: [this.registry], async collect() { await fill(this, (r) => r.bytes); } });
   }
 
   serve(host: string, port: number): Promise<Server> {

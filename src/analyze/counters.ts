@@ -32,5 +32,26 @@ export function policyRuleCounters(rs: AnalyzedRuleset, table = "filter"): Polic
       }
     }
   }
-  return [...sums.values()].sort((a, b) => a.policy.localeCompare(b.policy) || a.stage.localeCompare(b.stage) || a.rule - b.rule);
+  return sorted(sums);
+}
+
+const sorted = (sums: Map<string, PolicyRuleCounters>) => [...sums.values()].sort((a, b) => a.policy.localeCompare(b.policy) || a.stage.localeCompare(b.stage) || a.rule - b.rule);
+
+const NFT_RULE = /\bcounter packets (\d+) bytes (\d+) .*comment "([^"]*)"$/;
+
+/** The same sums from moat's nft table as `nft list table` prints it (a counter on each policy rule). */
+export function nftPolicyRuleCounters(listing: string): PolicyRuleCounters[] {
+  const sums = new Map<string, PolicyRuleCounters>();
+  for (const line of listing.split("\n")) {
+    const rule = NFT_RULE.exec(line.trim());
+    const m = rule ? COMMENT.exec(rule[3]!) : null;
+    if (!rule || !m) continue;
+    const key = `${m[1]} ${m[2]} ${m[3]}`;
+    let s = sums.get(key);
+    if (!s) sums.set(key, (s = { policy: m[1]!, stage: m[2] as "ingress" | "egress", rule: Number(m[3]), action: m[4]!, kernelRules: 0, packets: 0n, bytes: 0n }));
+    s.kernelRules++;
+    s.packets += BigInt(rule[1]!);
+    s.bytes += BigInt(rule[2]!);
+  }
+  return sorted(sums);
 }

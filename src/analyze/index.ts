@@ -6,4 +6,4 @@ export { lintRuleset, formatFinding, ruleCovers } from "./lint.js";
 export type { AnalyzedPacket } from "./packet.js";
 export * from "./types.js";
 export { verifyNode, nodeFlows, analyzedPacketOf, passInterfaces, iptablesJudge, nftJudge, type KernelJudge, type KernelJudgement, type VerifyReport, type VerifyDisagreement, type PassInterfaces } from "./verify.js";
-export { policyRuleCounters, type PolicyRuleCounters } from "./counters.js";
+export { nftPolicyRuleCounters, policyRuleCounters, type PolicyRuleCounters } from "./counters.js";

@@ -1,6 +1,6 @@
 // This host's iptables rules and ipsets as moat's analyzer reads them: what verify, explain, status
 // --rules and the agent's rule counters walk and count.
-import { analyze, iptablesJudge, nftJudge, policyRuleCounters, type AnalyzedRuleset, type KernelJudge, type PolicyRuleCounters } from "../analyze/index.js";
+import { analyze, iptablesJudge, nftJudge, nftPolicyRuleCounters, policyRuleCounters, type AnalyzedRuleset, type KernelJudge, type PolicyRuleCounters } from "../analyze/index.js";
 import { existingTables, loadRecord, moatTables, nftPresent, runOk, toolsFor, type Runner } from "../dataplane/index.js";
 import type { Model } from "../model/index.js";
 import { nftTable } from "../render/index.js";
@@ -41,8 +41,10 @@ export async function readKernelRules(runner: Runner): Promise<KernelRules> {
   return { ruleset: analyze(inputs), sources: inputs.map((i) => i.file) };
 }
 
-/** Packets and bytes each policy rule's kernel rules matched (iptables: nftables rules carry no counters). */
+/** Packets and bytes each policy rule's kernel rules matched: moat's nft table where it has one, else iptables. */
 export async function kernelRuleCounters(runner: Runner): Promise<PolicyRuleCounters[]> {
+  const nft = await readKernelNft(runner);
+  if (nft) return nftPolicyRuleCounters(nft.listing);
   return policyRuleCounters((await readKernelRules(runner)).ruleset);
 }
 

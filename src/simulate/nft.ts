@@ -80,6 +80,11 @@ function evaluate(prog: NftProgram, rule: string, p: Packet, iif: string | undef
     if (["accept", "drop", "return", "jump", "goto", "reject", "log", "limit"].includes(w)) return { matched: true, verdict: words.slice(i).join(" ") };
     // Setting the mark goes on (moat's allowed bit; marks are not matched by the flows walked here).
     if (w === "meta" && words[i + 1] === "mark" && words[i + 2] === "set") return { matched: true, verdict: "mark" };
+    // A counter counts and goes on: `counter` or, as nft prints it, `counter packets N bytes M`.
+    if (w === "counter") {
+      i += words[i + 1] === "packets" ? 5 : 1;
+      continue;
+    }
     if (w === "meta" && words[i + 1] === "nfproto") {
       if ((words[i + 2] === "ipv4") !== (p.src.family === 4)) return fail;
       i += 3;

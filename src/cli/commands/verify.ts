@@ -1,10 +1,10 @@
 // `moat verify -f FILE... --node N`: the rules and sets read back from this host's kernel, walked for
 // every flow between the node's workloads and the others on every declared port, compared with decide.
-import { policyRuleCounters, verifyNode, type VerifyReport } from "../../analyze/index.js";
+import { verifyNode, type VerifyReport } from "../../analyze/index.js";
 import { processRunner, type Runner } from "../../dataplane/index.js";
 import type { Model } from "../../model/index.js";
 import { api, type Client } from "../../client/index.js";
-import { assembleModel, kernelJudge, readKernelRules, withoutResourceVersion } from "../../service/index.js";
+import { assembleModel, kernelJudge, kernelRuleCounters, withoutResourceVersion } from "../../service/index.js";
 import { requireFiles, withOptionalFiles, type RegisterCommand } from "../context.js";
 import { clientOf, withServer, type ServerFlags } from "../online.js";
 import type { Io } from "../io.js";
@@ -57,7 +57,7 @@ export const registerVerify: RegisterCommand = (program, { io, setExit }) => {
 /** `moat status --rules`: per policy rule, the packets and bytes its kernel rules matched, summed over families. */
 export async function runStatusRules(ctx: { io: { out(text: string): void } }, runner: Runner, output: string): Promise<void> {
   const format = parseOutput(output, ["text", "json"] as const);
-  const rows = policyRuleCounters((await readKernelRules(runner)).ruleset);
+  const rows = await kernelRuleCounters(runner);
   if (format === "json") {
     ctx.io.out(JSON.stringify({ rules: rows.map((r) => ({ ...r, packets: Number(r.packets), bytes: Number(r.bytes) })) }, null, 2));
     return;

@@ -15,6 +15,9 @@ const splitElements = (text: string) =>
     .map((e) => e.trim())
     .filter(Boolean);
 
+/** A rule's counter with its figures at zero: the rules read back are compared, not what they matched. */
+const zeroCounters = (rule: string) => rule.replace(/\bcounter packets \d+ bytes \d+/g, nftables.NFT_NEW_COUNTER);
+
 export function parseNftTable(text: string): NftTable {
   const chains = new Map<string, string[]>();
   const sets = new Map<string, { decl: string[]; elements: string[] }>();
@@ -25,7 +28,7 @@ export function parseNftTable(text: string): NftTable {
     if (!chain && !set) continue;
     const body: string[] = [];
     for (i++; i < lines.length && lines[i] !== "}"; i++) if (lines[i]) body.push(lines[i]!);
-    if (chain) chains.set(chain[1]!, body);
+    if (chain) chains.set(chain[1]!, body.map(zeroCounters));
     else {
       const decl: string[] = [];
       let elements: string[] = [];

@@ -117,6 +117,9 @@ function families(m: Match): Family[] | undefined {
   return undefined;
 }
 
+/** A counter statement as nft prints it when nothing has matched yet. */
+export const NFT_NEW_COUNTER = "counter packets 0 bytes 0";
+
 const ND_NAMES: Record<number, string> = { 133: "nd-router-solicit", 134: "nd-router-advert", 135: "nd-neighbor-solicit", 136: "nd-neighbor-advert" };
 /** nft prints conntrack states in the order of their bits. */
 const CT_ORDER = ["INVALID", "ESTABLISHED", "RELATED", "NEW"];
@@ -152,6 +155,9 @@ function ruleText(rule: PlanRule, family: Family | undefined, ctx: RuleContext):
   // A rule of one family must say so when nothing else in it does.
   if (family && !parts.some((p) => /^(ip6? |icmpv6 |meta l4proto (icmp|ipv6-icmp))/.test(p))) parts.unshift(`meta nfproto ${family === 4 ? "ipv4" : "ipv6"}`);
   if (m.ctstate) parts.push(`ct state ${[...m.ctstate].sort((a, b) => CT_ORDER.indexOf(a) - CT_ORDER.indexOf(b)).map((s) => s.toLowerCase()).join(",")}`);
+  // A policy rule's own counter, for moat_rule_packets_total and `moat status --rules`: written as nft
+  // prints a new one, and read back with its figures set to zero (read.ts), so status compares rules only.
+  if (rule.origin) parts.push(NFT_NEW_COUNTER);
   parts.push(verdictText(rule.verdict));
   parts.push(`comment ${nftString(rule.comment, 120)}`);
   return parts.join(" ");
