@@ -46,7 +46,7 @@ export async function add(a: Attachment, runner: Runner, timings: AddTimings = {
     undo.push(() => deleteVeth(runner, host));
     await createVeth(runner, { host, hostMac, ifname: env.ifname, mac, netns: env.netns, addresses, ...(config.mtu ? { mtu: config.mtu } : {}), ...(bridge ? { bridge } : {}), ...(gateway ? { gateway } : {}) });
     lap("veth");
-    const put = await moat.putWorkload(client, node, workloadManifest(id, env, config, node, addresses.map((x) => x.split("/")[0]!), host, base));
+    const put = await moat.putWorkload(client, node, workloadManifest(id, env, config, node, addresses.map((x) => x.split("/")[0]!), host, base, kind));
     // Undone, a Workload declared ahead is put back as it was declared.
     undo.push(() => (kind === "declared" ? moat.putWorkload(client, node, base!) : moat.deleteWorkload(client, node, id.name, id.namespace)));
     lap("register");

@@ -10,6 +10,12 @@ import type { CniEnv } from "./env.js";
 export const CONTAINER_ANNOTATION = "moat.dev/cni-container";
 export const IFNAME_ANNOTATION = "moat.dev/cni-ifname";
 export const NETWORK_ANNOTATION = "moat.dev/cni-network";
+/**
+ * The labels of a Workload declared ahead, as JSON, kept when ADD adopts it: ADD again then merges the
+ * runtime's labels of now over the declared ones, not over the last ADD's (a label the runtime dropped
+ * goes, a declared one stays).
+ */
+export const DECLARED_LABELS_ANNOTATION = "moat.dev/cni-declared-labels";
 
 /** A resource name moat accepts: [A-Za-z0-9-_.], starting and ending with a letter or digit, not "moat...". */
 export function resourceName(text: string): string {
@@ -56,7 +62,28 @@ export function storedFor(stored: WorkloadManifest | undefined, node: string, co
   return holder === undefined ? "declared" : holder === containerId ? "own" : undefined;
 }
 
-export function workloadManifest(id: WorkloadId, env: CniEnv, config: NetConfig, node: string, ips: string[], hostVeth: string, declared?: WorkloadManifest): WorkloadManifest {
+/** The declared labels ADD builds on: the declaration's own when adopting, else those recorded when it was adopted. */
+function declaredLabels(base: WorkloadManifest | undefined, kind: "declared" | "own" | undefined): Record<string, string> {
+  if (!base) return {};
+  if (kind === "declared") return base.metadata.labels ?? {};
+  const recorded = base.metadata.annotations?.[DECLARED_LABELS_ANNOTATION];
+  if (!recorded) return {};
+  try {
+    const parsed = JSON.parse(recorded) as unknown;
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The Workload ADD PUTs. `base` is the stored one it builds on: `kind` "declared" (adopted now: its
+ * ports, labels and annotations kept) or "own" (ADD again of this attachment).
+ */
+export function workloadManifest(id: WorkloadId, env: CniEnv, config: NetConfig, node: string, ips: string[], hostVeth: string, base?: WorkloadManifest, kind?: "declared" | "own"): WorkloadManifest {
+  const kept = declaredLabels(base, kind);
+  const annotations = { ...base?.metadata.annotations };
+  delete annotations[DECLARED_LABELS_ANNOTATION];
   return {
     apiVersion: "moat.dev/v1",
     kind: "Workload",
@@ -64,9 +91,15 @@ export function workloadManifest(id: WorkloadId, env: CniEnv, config: NetConfig,
       name: id.name,
       ...(id.namespace ? { namespace: id.namespace } : {}),
       // The runtime's labels win over the declared ones.
-      labels: { ...declared?.metadata.labels, ...labelsOf(config) },
-      annotations: { ...declared?.metadata.annotations, [CONTAINER_ANNOTATION]: env.containerId, [IFNAME_ANNOTATION]: env.ifname, [NETWORK_ANNOTATION]: networkOf(config) },
+      labels: { ...kept, ...labelsOf(config) },
+      annotations: {
+        ...annotations,
+        ...(Object.keys(kept).length ? { [DECLARED_LABELS_ANNOTATION]: JSON.stringify(kept) } : {}),
+        [CONTAINER_ANNOTATION]: env.containerId,
+        [IFNAME_ANNOTATION]: env.ifname,
+        [NETWORK_ANNOTATION]: networkOf(config),
+      },
     },
-    spec: { ...declared?.spec, node, network: networkOf(config), ips, interface: hostVeth },
+    spec: { ...base?.spec, node, network: networkOf(config), ips, interface: hostVeth },
   };
 }

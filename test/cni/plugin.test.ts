@@ -225,6 +225,11 @@ spec: {node: n1, network: it, ips: [10.61.0.200], interface: planned0, ports: [{
     expect(w.metadata.labels).toEqual({ app: "web", tier: "back" });
     expect(w.metadata.annotations["moat.dev/cni-container"]).toBe(c.id);
     expect(w.spec).toMatchObject({ ips: ["10.61.0.200"], interface: hostVethName(c.id, "eth0"), ports: [{ name: "http", port: 80 }] });
+    // ADD again with other runtime labels: merged over the declared ones, not over the first ADD's
+    // (the runtime's tier goes, the declared tier comes back, the declared app stays).
+    const again = await add(c, "it", { args: { labels: { zone: "a" } } }, "IgnoreUnknown=1;K8S_POD_NAME=declared-web;IP=10.61.0.200");
+    expect(again.code, again.out).toBe(0);
+    expect(api(NODE_NS, host.server.url, "GET", "/v1/workloads/declared-web").body.metadata.labels).toEqual({ app: "web", tier: "front", zone: "a" });
     // Another container cannot take it over: the Workload is this attachment's now.
     const other = container();
     const taken = await add(other, "it", {}, "IgnoreUnknown=1;K8S_POD_NAME=declared-web;IP=10.61.0.200");
