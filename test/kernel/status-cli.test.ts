@@ -91,7 +91,12 @@ describe("moat status against what was applied (kernel, CLI)", () => {
       await runOk(r, "nft", ["flush", "chain", "inet", "moat-a", "forward"]);
       const flushed = JSON.parse((await moat(ns, ["status", "-o", "json"])).out);
       expect(flushed.differences.map((d: { kind: string }) => d.kind)).toContain("hook-missing");
-      expect((await moat(ns, ["reset"])).code).toBe(0);
+      // An agent's overlay device is moat's too: reset removes it with its FDB entries and routes.
+      await runOk(r, "ip", ["link", "add", "moat.vx", "type", "vxlan", "id", "42", "dstport", "4789", "nolearning"]);
+      const reset = await moat(ns, ["reset"]);
+      expect(reset.code, reset.err).toBe(0);
+      expect(reset.out).toMatch(/and the overlay device moat\.vx/);
+      expect((await r.run("ip", ["link", "show", "moat.vx"])).code).not.toBe(0);
       expect((await runOk(r, "nft", ["list", "tables"])).stdout).not.toMatch(/moat/);
       expect((await moat(ns, ["status"])).code).toBe(0);
     } finally {

@@ -1,6 +1,7 @@
 // Verbs that touch the kernel of the network namespace moat runs in: apply, reset, status.
 import { compile } from "../../compile/index.js";
-import { applyPlan, processRunner, readStatus, resetDataplane, type BackendChoice, type DataplaneOptions, type DataplaneStatus, type Flavor } from "../../dataplane/index.js";
+import { OVERLAY_DEVICE } from "../../overlay/index.js";
+import { applyPlan, processRunner, readStatus, removeOverlay, resetDataplane, type BackendChoice, type DataplaneOptions, type DataplaneStatus, type Flavor } from "../../dataplane/index.js";
 import { withFiles, type RegisterCommand } from "../context.js";
 import { UsageError } from "../errors.js";
 import { parseOutput } from "../options.js";
@@ -81,10 +82,13 @@ export const registerDataplane: RegisterCommand = (program, { io, setExit }) => 
 
   program
     .command("reset")
-    .description("remove everything moat created on this host, in every backend (its hooks, chains, sets and nft table), and nothing else")
+    .description("remove everything moat created on this host, in every backend (its hooks, chains, sets and nft table) and the agent's overlay device, and nothing else")
     .action(async () => {
-      const r = await resetDataplane(processRunner());
-      io.out(`removed ${r.chains} chains and ${r.sets} sets`);
+      const runner = processRunner();
+      const r = await resetDataplane(runner);
+      // The overlay device (its FDB entries and routes go with it) is moat's too: an agent with --overlay vxlan made it.
+      const overlay = await removeOverlay(runner);
+      io.out(`removed ${r.chains} chains and ${r.sets} sets${overlay ? `, and the overlay device ${OVERLAY_DEVICE}` : ""}`);
     });
 
   program
@@ -93,7 +97,7 @@ export const registerDataplane: RegisterCommand = (program, { io, setExit }) => 
     .option("--backend <backend>", backendOption, "auto")
     .option("--iptables <flavor>", flavorOption, "auto")
     .option("-o, --output <format>", "text or json", "text")
-    .option("--rules", "instead: per policy rule, the packets and bytes its kernel rules matched (iptables), summed over families")
+    .option("--rules", "instead: per policy rule, the packets and bytes its kernel rules matched, summed over families")
     .action(async (opts: { backend: string; iptables: string; output: string; rules?: boolean }) => {
       if (opts.rules) return runStatusRules({ io }, processRunner(), opts.output);
       const output = parseOutput(opts.output, ["text", "json"] as const);
