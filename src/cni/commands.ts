@@ -1,7 +1,7 @@
 // ADD, DEL, CHECK, STATUS and GC once the config and environment are read: the server client, the
 // process runner, and what each command prints (only ADD prints, its result in the config's version).
-// runner.js, not the dataplane's index (renderers, apply): a plugin run loads only what it runs.
-import { processRunner } from "../dataplane/runner.js";
+// The runner layer, not the dataplane's index (renderers, apply): a plugin run loads only what it runs.
+import { processRunner } from "../runner/index.js";
 import { add, DEFAULT_TIMEOUT_MS, type AddTimings } from "./add.js";
 import { check } from "./check.js";
 import { del } from "./del.js";

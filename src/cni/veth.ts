@@ -5,7 +5,7 @@
 // Bridge mode enslaves the host end to the Network's bridge and gives the subnet's prefix instead.
 import { createHash } from "node:crypto";
 import { CommandFailed } from "../errors/index.js";
-import { runOk, type Runner } from "../dataplane/runner.js";
+import { runOk, type Runner } from "../runner/index.js";
 
 export const GATEWAY = "169.254.1.1";
 /** Every routed host end has this MAC, as Calico's: the container's neighbour entry never goes stale. */

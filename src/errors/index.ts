@@ -1,11 +1,12 @@
 // The few kinds of failure moat has. Domain code throws these; each surface maps them once: the CLI to an
 // exit code and one line (src/cli/main.ts), the server to an HTTP status and a JSON body (src/server).
 // Pure: no I/O, so every layer may use it.
-// The model's leaf modules, not its index: the CNI plugin loads this module, and the index pulls in
-// the schema and zod (about 200 ms of a plugin run).
-import { formatIssue, type Issue } from "../model/issues.js";
+// Issues and visible() are here rather than in the model, so that this layer loads nothing else: the
+// CNI plugin loads it, and the model's index pulls in the schema and zod (about 200 ms of a plugin run).
+import { formatIssue, type Issue } from "./issues.js";
 
-export { visible, visibleLines } from "../model/visible.js";
+export { formatIssue, formatPath, show, type Issue, type IssuePath, type Result } from "./issues.js";
+export { hasControl, visible, visibleLines } from "./visible.js";
 
 export type ErrorKind =
   | "invalid" // manifests or a request body that do not validate: every issue
