@@ -109,9 +109,20 @@ describe("identities across three nodes over VXLAN", () => {
     it("an allowed connection from another node outlives a rules change on its destination (revoke leaves it)", async () => {
       await enforceAll(lab, model, backend);
       const server = lab.workloadRunner("appB-0").run(process.execPath, ["-e", ECHO]);
-      await new Promise((r) => setTimeout(r, 300));
+      // Each step waits for the kernel to show it (bounded), not a fixed time: a loaded machine takes
+      // seconds to start node, and a client that had not connected yet saw no echo before the apply.
+      const established = async (state: "listening" | "established") => {
+        for (let i = 0; i < 200; i++) {
+          const r = await lab.workloadRunner("appB-0").run("ss", ["-Htn", "state", state, "( sport = :7000 )"]);
+          if (r.stdout.trim()) return;
+          await new Promise((res) => setTimeout(res, 50));
+        }
+        throw new Error(`no ${state} socket on port 7000 of appB-0 within 10 s`);
+      };
+      await established("listening");
       const client = lab.workloadRunner("appA-0").run(process.execPath, ["-e", CLIENT(ip("appB-0"))]);
-      await new Promise((r) => setTimeout(r, 1500));
+      await established("established");
+      await new Promise((r) => setTimeout(r, 1000));
       const changed = withLabInterfaces(modelOf(docs("mark", [UNRELATED])));
       const report = await applyPlan(lab.nodeRunner("node-2"), compile(changed, "node-2"), { backend });
       const appliedAt = Date.now();
@@ -120,7 +131,7 @@ describe("identities across three nodes over VXLAN", () => {
       expect(report.rulesChanged).toBe(true);
       expect(echoes.filter((t) => t < appliedAt).length, "echoes before the apply").toBeGreaterThan(5);
       expect(echoes.filter((t) => t > appliedAt + 500).length, "the allowed connection stopped after the apply").toBeGreaterThan(10);
-    }, 30_000);
+    }, 45_000);
 
     it.each(["mark", "address"] as const)("identity %s: a new appB workload on node-2 and node-1's kernel", async (identity) => {
       const before = withLabInterfaces(modelOf(docs(identity)));
