@@ -1,10 +1,10 @@
 // Addresses for ADD: moat's IPAM ("type": "moat", the server allocates in a store transaction) or any
 // standard IPAM plugin (host-local, static, ...) run through the ordinary exec protocol: the same
 // CNI_* environment, the config on stdin, the plugin found in CNI_PATH.
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "../client/index.js";
+import { processRunner } from "../runner/index.js";
 import { CniError, CNI_CODES } from "./errors.js";
 import { moat } from "./server.js";
 import type { NetConfig } from "./config.js";
@@ -56,16 +56,7 @@ export async function delegate(config: NetConfig, env: CniEnv, command: "ADD" | 
   if (!/^[A-Za-z0-9_.-]+$/.test(type)) throw new CniError(CNI_CODES.invalidNetworkConfig, `ipam.type is ${JSON.stringify(type)}: not a plugin name`);
   const file = env.path.map((d) => join(d, type)).find((f) => existsSync(f));
   if (!file) throw new CniError(CNI_CODES.invalidEnvironment, `CNI_PATH is ${JSON.stringify(env.path.join(":"))}: no ipam plugin ${JSON.stringify(type)} in it`);
-  const { stdout, code, stderr } = await new Promise<{ stdout: string; code: number; stderr: string }>((resolve) => {
-    const child = spawn(file, [], { env: { ...process.env, CNI_COMMAND: command }, stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("error", (e) => resolve({ stdout: out, code: 127, stderr: e.message }));
-    child.on("close", (c) => resolve({ stdout: out, code: c ?? 1, stderr: err }));
-    child.stdin.end(JSON.stringify(config));
-  });
+  const { stdout, code, stderr } = await processRunner().run(file, [], { input: JSON.stringify(config), env: { CNI_COMMAND: command } });
   let parsed: Record<string, unknown> = {};
   try {
     parsed = stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {};

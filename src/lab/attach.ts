@@ -5,8 +5,8 @@
 // agent enforces it. The plugin attaches one IPv4 address from the network's subnets; a workload it
 // cannot attach (IPv6, several addresses, an address outside its network's subnets) keeps the lab's
 // own `ip` commands, and the reason is said.
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { processRunner } from "../dataplane/index.js";
 import { Unavailable } from "../errors/index.js";
 import { cidrContains, type Model, type Workload } from "../model/index.js";
 import { WORKLOAD_INTERFACE, type LabPlan, type PlannedWorkload } from "./plan.js";
@@ -77,17 +77,7 @@ export interface CniAdded {
 /** Runs moat-cni ADD; a CNI error (exit 1, the error JSON on stdout) becomes an Unavailable naming the workload. */
 export async function runCniAdd(workloadId: string, inv: CniInvocation, signal?: AbortSignal): Promise<CniAdded> {
   const started = Date.now();
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [MOAT_CNI_BIN], { env: { ...process.env, ...inv.env }, stdio: ["pipe", "pipe", "pipe"], ...(signal ? { signal } : {}) });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("error", (e) => resolve({ code: 127, stdout: out, stderr: err + e.message }));
-    child.on("close", (c) => resolve({ code: c ?? 1, stdout: out, stderr: err }));
-    child.stdin.on("error", () => {});
-    child.stdin.end(JSON.stringify(inv.config));
-  });
+  const { code, stdout, stderr } = await processRunner().run(process.execPath, [MOAT_CNI_BIN], { input: JSON.stringify(inv.config), env: inv.env, ...(signal ? { signal } : {}) });
   let parsed: Record<string, unknown> | undefined;
   try {
     parsed = JSON.parse(stdout) as Record<string, unknown>;

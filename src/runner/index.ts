@@ -15,6 +15,10 @@ export interface RunResult {
 export interface RunOptions {
   /** Written to the program's stdin (restore files). */
   input?: string;
+  /** Variables set for the program on top of this process's environment (a CNI plugin's CNI_*). */
+  env?: Record<string, string>;
+  /** Aborting kills the program; it then reads as exit 127 with the abort in stderr. */
+  signal?: AbortSignal;
 }
 
 export interface Runner {
@@ -30,7 +34,7 @@ export async function runOk(runner: Runner, cmd: string, args: string[], opts?: 
 
 function spawnRun(cmd: string, args: string[], opts?: RunOptions): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], ...(opts?.env ? { env: { ...process.env, ...opts.env } } : {}), ...(opts?.signal ? { signal: opts.signal } : {}) });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
