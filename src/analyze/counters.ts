@@ -21,18 +21,23 @@ export function policyRuleCounters(rs: AnalyzedRuleset, table = "filter"): Polic
     const t = rs.tables[family].get(table);
     for (const chain of t?.chains.values() ?? []) {
       for (const r of chain.rules) {
-        const m = r.comment ? COMMENT.exec(r.comment) : null;
-        if (!m) continue;
-        const key = `${m[1]} ${m[2]} ${m[3]}`;
-        let s = sums.get(key);
-        if (!s) sums.set(key, (s = { policy: m[1]!, stage: m[2] as "ingress" | "egress", rule: Number(m[3]), action: m[4]!, kernelRules: 0, packets: 0n, bytes: 0n }));
-        s.kernelRules++;
-        s.packets += r.counters?.packets ?? 0n;
-        s.bytes += r.counters?.bytes ?? 0n;
+        if (r.comment) count(sums, r.comment, r.counters?.packets ?? 0n, r.counters?.bytes ?? 0n);
       }
     }
   }
   return sorted(sums);
+}
+
+/** Adds one kernel rule's figures to its policy rule's sum, when its comment names a policy rule. */
+function count(sums: Map<string, PolicyRuleCounters>, comment: string, packets: bigint, bytes: bigint): void {
+  const m = COMMENT.exec(comment);
+  if (!m) return;
+  const key = `${m[1]} ${m[2]} ${m[3]}`;
+  let s = sums.get(key);
+  if (!s) sums.set(key, (s = { policy: m[1]!, stage: m[2] as "ingress" | "egress", rule: Number(m[3]), action: m[4]!, kernelRules: 0, packets: 0n, bytes: 0n }));
+  s.kernelRules++;
+  s.packets += packets;
+  s.bytes += bytes;
 }
 
 const sorted = (sums: Map<string, PolicyRuleCounters>) => [...sums.values()].sort((a, b) => a.policy.localeCompare(b.policy) || a.stage.localeCompare(b.stage) || a.rule - b.rule);
@@ -44,14 +49,7 @@ export function nftPolicyRuleCounters(listing: string): PolicyRuleCounters[] {
   const sums = new Map<string, PolicyRuleCounters>();
   for (const line of listing.split("\n")) {
     const rule = NFT_RULE.exec(line.trim());
-    const m = rule ? COMMENT.exec(rule[3]!) : null;
-    if (!rule || !m) continue;
-    const key = `${m[1]} ${m[2]} ${m[3]}`;
-    let s = sums.get(key);
-    if (!s) sums.set(key, (s = { policy: m[1]!, stage: m[2] as "ingress" | "egress", rule: Number(m[3]), action: m[4]!, kernelRules: 0, packets: 0n, bytes: 0n }));
-    s.kernelRules++;
-    s.packets += BigInt(rule[1]!);
-    s.bytes += BigInt(rule[2]!);
+    if (rule) count(sums, rule[3]!, BigInt(rule[1]!), BigInt(rule[2]!));
   }
   return sorted(sums);
 }
