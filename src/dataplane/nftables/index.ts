@@ -183,7 +183,7 @@ export function nftablesDataplane(runner: Runner): Dataplane {
       // whose rules change, or a resync.
       if (prior && !result.report.rulesChanged && !opts.resync) {
         const inPlace = wanted ? !(await nftAllowRuleDifferences(runner, prior)).length : !had.length;
-        if (inPlace) return result.record === prior ? result : { ...result, record: { ...(result.record as NftRecord), allowRules: had } };
+        if (inPlace) return result;
       }
       // After the tables: the rule accepts only what the new rules mark.
       const allow = await ensureAllowRules(runner, wanted);
@@ -221,7 +221,8 @@ export function nftablesDataplane(runner: Runner): Dataplane {
       if (!changes.length) return { report: { ...base, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
       try {
         await nftFile(runner, nftables.renderElementChanges(changes, prior.generation));
-        const next = record(plan, r, prior.generation, prior.chains, { ...prior.sets, ...Object.fromEntries(changes.map((c) => [c.set, linesHash(r.sets.find((s) => s.name === c.set)!.elements)])) });
+        // The rules are the same, so moat's FORWARD rule is where the record put it (apply checks it there).
+        const next: NftRecord = { ...record(plan, r, prior.generation, prior.chains, { ...prior.sets, ...Object.fromEntries(changes.map((c) => [c.set, linesHash(r.sets.find((s) => s.name === c.set)!.elements)])) }), ...(recorded.allowRules ? { allowRules: recorded.allowRules } : {}) };
         return { report: { ...base, changed: true, rulesChanged: false, setsCreated: 0, setsUpdated: changes.length, setsRemoved: 0 }, record: next };
       } catch {
         // The kernel's elements are not what the record says (someone changed them): resync in full.
