@@ -65,6 +65,43 @@ function addressOf(p: Packet, fam: string, dir: string): Ip | undefined {
   return (fam === "ip") === (ip.family === 4) ? ip : undefined;
 }
 
+type KeyPart = { kind: "addr" } | { kind: "l4proto" } | { kind: "dport"; proto: string } | { kind: "tag"; value: number };
+
+/** The parts of a lookup key that starts at words[i] ("ip saddr . ..."), and where its `@set` is. */
+function concatKey(words: string[], i: number): { parts: KeyPart[]; negate: boolean; end: number } {
+  const parts: KeyPart[] = [{ kind: "addr" }];
+  let j = i + 2;
+  while (words[j] === ".") {
+    const [a, b] = [words[j + 1], words[j + 2]];
+    if (a === "meta" && b === "l4proto") {
+      parts.push({ kind: "l4proto" });
+      j += 3;
+    } else if (b === "dport") {
+      parts.push({ kind: "dport", proto: a! });
+      j += 3;
+    } else if (a === "meta" && b === "mark" && words[j + 3] === "&" && words[j + 5] === "|" && words[j + 4] === words[j + 6]) {
+      // The mark masked to nothing, then the constant: the Plan set's tag.
+      parts.push({ kind: "tag", value: Number(words[j + 6]) });
+      j += 7;
+    } else throw new Error(`simulate: cannot read the lookup key at "${words.slice(i, j + 3).join(" ")}"`);
+  }
+  const negate = words[j] === "!=";
+  return { parts, negate, end: negate ? j + 1 : j };
+}
+
+function partMatches(k: KeyPart, element: string, addr: Ip, p: Packet, proto: string | undefined): boolean {
+  switch (k.kind) {
+    case "addr":
+      return inPrefix(element, addr);
+    case "l4proto":
+      return element === proto;
+    case "dport":
+      return (k.proto === "th" || k.proto === proto) && p.dport !== undefined && Number(element) === p.dport;
+    case "tag":
+      return Number(element) === k.value;
+  }
+}
+
 const ND: Record<string, number> = { "nd-router-solicit": 133, "nd-router-advert": 134, "nd-neighbor-solicit": 135, "nd-neighbor-advert": 136 };
 
 /** Whether every match of a rule holds; the verdict is what follows the matches. */
@@ -132,10 +169,12 @@ function evaluate(prog: NftProgram, rule: string, p: Packet, iif: string | undef
       const addr = addressOf(p, w, words[i + 1]!);
       if (!addr) return fail;
       if (words[i + 2] === ".") {
-        // ip daddr . meta l4proto . tcp dport @set
-        const set = prog.sets.get(words[i + 8]!.slice(1));
-        if (!set || !set.elements.some((e) => inPrefix(e[0]!, addr) && e[1] === proto && Number(e[2]) === p.dport)) return fail;
-        i += 9;
+        // A concatenation: ip daddr [. meta l4proto . tcp dport] . meta mark & T | T [!=] @set
+        const key = concatKey(words, i);
+        const set = prog.sets.get(words[key.end]!.slice(1));
+        const hit = !!set && set.elements.some((e) => e.length === key.parts.length && key.parts.every((k, n) => partMatches(k, e[n]!, addr, p, proto)));
+        if (hit === key.negate) return fail;
+        i = key.end + 1;
         continue;
       }
       if (words[i + 2] === "vmap") {

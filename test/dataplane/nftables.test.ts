@@ -49,7 +49,9 @@ describe("nftables apply", () => {
     const calls = k.calls.slice(before).filter((c) => c.cmd === "nft");
     const write = calls.filter((c) => c.args.includes("-f"));
     expect(write).toHaveLength(1);
-    expect(write[0]!.input!.trim().split("\n").every((l) => /^add element inet moat-a \S+ \{ 10\.1\.0\.4 \}$/.test(l))).toBe(true);
+    // The new address only, once for each Plan set it joins (each with that set's tag).
+    const adds = write[0]!.input!.trim().split("\n");
+    expect(adds.every((l) => /^add element inet moat-a \S+ \{ 10\.1\.0\.4 \. 0x[0-9a-f]{8}(, 10\.1\.0\.4 \. 0x[0-9a-f]{8})* \}$/.test(l))).toBe(true);
     expect(calls.filter((c) => c.args.includes("table"))).toEqual([]);
     // moat's rule in iptables' FORWARD does not depend on elements: checked where the record put it
     // (a save each), not looked for in every filter table; and the record still says where it is.

@@ -765,7 +765,8 @@ function checkElement(set: NftSetState, element: string, name: string, tables?: 
       t === "ipv6_addr" ? v.includes(":") && ipaddr.IPv6.isValid(v.split("/")[0]!) :
       t === "ifname" ? /^"[^"]{1,15}"$/.test(v) :
       t === "inet_proto" ? /^(tcp|udp|sctp|icmp|ipv6-icmp)$/.test(v) :
-      t === "inet_service" ? /^\d+$/.test(v) && Number(v) < 65536 : false;
+      t === "inet_service" ? /^\d+$/.test(v) && Number(v) < 65536 :
+      t === "mark" ? /^0x[0-9a-f]{1,8}$/.test(v) : false;
     if (!ok) throw new NftError(`Error: Could not resolve ${v} as ${t} in set ${name}`);
     if (v.includes("/") && !set.decl.includes("flags interval")) throw new NftError(`Error: You must add 'flags interval' to set ${name} to hold the prefix ${v}`);
   });

@@ -6,18 +6,20 @@
 // - Every Plan chain is a regular chain "moat-<name>"; jumps, gotos and returns mean what they mean in
 //   iptables. A Plan rule that names sets or an ICMP protocol becomes one rule per family (ip saddr
 //   @s-4 / ip6 saddr @s-6); a packet of one family never matches the other's rule, so order holds.
-// - Sets: hosts only, a plain hash set; prefixes, an interval set with auto-merge; named ports, the
-//   concatenation ipv4_addr . inet_proto . inet_service.
+// - Sets: every Plan set's members in at most four nft sets per family, each element tagged with its
+//   Plan set (members.ts): hosts in a hash set, prefixes in an interval set, named ports as the
+//   concatenation ipv4_addr . inet_proto . inet_service, each `. mark` for the tag.
 // - Anti-spoofing: the Plan's per-interface rules become two sets and three rules in moat-spoof:
 //   (iifname . ip saddr) in spoof-ok returns, iifname in spoof-if drops, then the Plan's last rule.
 //   So a workload that comes or goes is set elements only, on its own node too.
 // Text without elements ("structure") is hashed for the rules hash: equal structure means an update
 // is element adds and deletes.
 import { createHash } from "node:crypto";
-import { IDENTITY_MASK, LOG_PREFIX_MAX, type Match, type Plan, type PlanRule, type PlanSet, type SetMatch, type SetMember, type Verdict } from "../../compile/index.js";
+import { IDENTITY_MASK, LOG_PREFIX_MAX, type Match, type Plan, type PlanRule, type SetMatch, type Verdict } from "../../compile/index.js";
 import { ALLOWED_MARK, hookComment, NFT_FAMILY, NFT_TABLES, nftTable, type Family, type Generation } from "../names.js";
 import { escapeNft, nftString } from "./escape.js";
 import { dispatchOf } from "./dispatch.js";
+import { bare, hex32, mergeSets, tagExpr, type SetLookup } from "./members.js";
 
 export const NFT_BASE_CHAIN = "forward";
 /** Before iptables' filter chains (priority 0) and firewalld's: moat judges first. */
@@ -57,30 +59,13 @@ export const BRIDGE_CHAIN = "prerouting";
 /** Neighbour discovery and multicast listener messages come from :: or link-local addresses. */
 const ND_TYPES = "{ mld-listener-query, mld-listener-report, mld-listener-done, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, mld2-listener-report }";
 
-const isHost = (cidr: string) => /\/32$/.test(cidr) && !cidr.includes(":") || /\/128$/.test(cidr);
-const bare = (cidr: string) => (isHost(cidr) ? cidr.replace(/\/\d+$/, "") : cidr);
-
-export function elementText(m: SetMember): string {
-  return m.protocol ? `${bare(m.cidr)} . ${m.protocol} . ${m.port}` : bare(m.cidr);
-}
-
-function planSets(s: PlanSet): NftSet[] {
-  return ([4, 6] as const).map((family) => {
-    const members = family === 4 ? s.v4 : s.v6;
-    const addr = family === 4 ? "ipv4_addr" : "ipv6_addr";
-    const interval = members.some((m) => !isHost(m.cidr));
-    const type = s.kind === "address-port" ? `${addr} . inet_proto . inet_service` : addr;
-    const decl = [`type ${type}`, ...(interval ? ["flags interval", "auto-merge"] : []), `comment ${nftString(s.comment, 100)}`];
-    return { name: `${s.name}-${family}`, decl, elements: [...new Set(members.map(elementText))].sort() };
-  });
-}
-
 const addrOf = (family: Family) => (family === 4 ? "ip" : "ip6");
 
-function setExpr(m: SetMatch, family: Family, l4?: string): string {
+function setExpr(m: SetMatch, family: Family, ctx: RuleContext, l4?: string): string {
   const dir = (d: string) => `${addrOf(family)} ${d === "src" ? "saddr" : "daddr"}`;
   const key = m.dirs.length === 2 ? `${dir(m.dirs[0]!)} . meta l4proto . ${l4 ?? "th"} dport` : dir(m.dirs[0]!);
-  return `${key} ${m.negate ? "!= " : ""}@${m.set}-${family}`;
+  const at = ctx.lookup(m.set, family)!;
+  return `${key} . ${tagExpr(at.tag)} ${m.negate ? "!= " : ""}@${at.set}`;
 }
 
 function verdictText(v: Verdict): string {
@@ -102,7 +87,6 @@ function verdictText(v: Verdict): string {
   }
 }
 
-const hex32 = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
 
 function identityExpr(m: NonNullable<Match["identity"]>): string {
   const values = m.values.length === 1 ? hex32(m.values[0]!) : `{ ${m.values.map(hex32).join(", ")} }`;
@@ -146,7 +130,7 @@ function ruleText(rule: PlanRule, family: Family | undefined, ctx: RuleContext):
   if (m.inInterface) parts.push(`iifname ${nftString(m.inInterface, 15)}`);
   if (m.identity) parts.push(identityExpr(m.identity));
   if (m.physdevIn) throw new Error(`the nftables backend cannot match the bridge port ${m.physdevIn} outside anti-spoofing: use the iptables backend`);
-  for (const s of m.sets ?? []) if (!(s.negate && empty(s.set, family!))) parts.push(setExpr(s, family!, l4));
+  for (const s of m.sets ?? []) if (!(s.negate && empty(s.set, family!))) parts.push(setExpr(s, family!, ctx, l4));
   if (m.dports) {
     const list = m.dports.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}-${r.end}`));
     const ranged = list.length > 1 && m.dports.some((r) => r.start !== r.end);
@@ -166,6 +150,8 @@ function ruleText(rule: PlanRule, family: Family | undefined, ctx: RuleContext):
 interface RuleContext {
   /** Whether a set has no member of a family (lookups in it never match). */
   empty(set: string, family: Family): boolean;
+  /** Where a Plan set's members of a family are, and their tag (see members.ts). */
+  lookup(set: string, family: Family): SetLookup | undefined;
   /** The name of the shared named set that holds this port list (see portSets). */
   portSet(list: string[]): string;
 }
@@ -253,14 +239,14 @@ function spoofing(plan: Plan, ctx: RuleContext): { sets: NftSet[]; rules: string
 }
 
 export function renderNft(plan: Plan): NftRendering {
-  // A set with no member of a family is left out, and so are the lookups in it: single-stack clusters
-  // then pay for one family's sets only. (Its first member of that family changes the rules hash.)
-  const planSetList = plan.sets.flatMap(planSets);
-  const present = new Set(planSetList.filter((s) => s.elements.length).map((s) => s.name));
+  // A Plan set with no member of a family has no lookup in it, and its rules of that family are left
+  // out: single-stack clusters then pay for one family only. (Its first member of that family changes
+  // the rules hash.)
+  const merged = mergeSets(plan.sets);
   const ports = portSets();
-  const ctx: RuleContext = { empty: (set, family) => !present.has(`${set}-${family}`), portSet: ports.portSet };
+  const ctx: RuleContext = { empty: (set, family) => !merged.lookup(set, family), lookup: merged.lookup, portSet: ports.portSet };
   const spoof = spoofing(plan, ctx);
-  const sets = [...planSetList.filter((s) => present.has(s.name)), ...spoof.sets];
+  const sets: NftSet[] = [...merged.sets, ...spoof.sets];
   const chains = new Map<string, string[]>();
   const groupChains = new Map<string, string[]>();
   for (const c of plan.chains) {
