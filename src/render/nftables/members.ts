@@ -102,6 +102,7 @@ export function mergeSets(planSets: readonly PlanSet[]): { sets: MergedSet[]; lo
       where.set(`${s.name}-${family}`, { set: name, tag });
       let list = elements.get(name);
       if (!list) elements.set(name, (list = []));
+      // Members are distinct within a Plan set and tags between sets: no element twice.
       for (const m of interval ? outermost(members) : members) list.push(`${memberText(m)} . ${tag}`);
     }
   }
@@ -113,7 +114,7 @@ export function mergeSets(planSets: readonly PlanSet[]): { sets: MergedSet[]; lo
       if (!list) continue;
       const addr = family === 4 ? "ipv4_addr" : "ipv6_addr";
       const type = c.ports ? `${addr} . inet_proto . inet_service . mark` : `${addr} . mark`;
-      sets.push({ name, decl: [`type ${type}`, ...(c.interval ? ["flags interval"] : []), `comment "${c.comment}"`], elements: [...new Set(list)].sort() });
+      sets.push({ name, decl: [`type ${type}`, ...(c.interval ? ["flags interval"] : []), `comment "${c.comment}"`], elements: list.sort() });
     }
   }
   return { sets, lookup: (set, family) => where.get(`${set}-${family}`) };

@@ -247,6 +247,7 @@ export function renderNft(plan: Plan): NftRendering {
   const ctx: RuleContext = { empty: (set, family) => !merged.lookup(set, family), lookup: merged.lookup, portSet: ports.portSet };
   const spoof = spoofing(plan, ctx);
   const sets: NftSet[] = [...merged.sets, ...spoof.sets];
+  const setsByName = new Map(plan.sets.map((s) => [s.name, s]));
   const chains = new Map<string, string[]>();
   const groupChains = new Map<string, string[]>();
   for (const c of plan.chains) {
@@ -254,7 +255,7 @@ export function renderNft(plan: Plan): NftRendering {
       chains.set(nftChain(c.name), spoof.rules);
       continue;
     }
-    const d = dispatchOf(plan, c.name);
+    const d = dispatchOf(c, setsByName);
     if (!d) {
       chains.set(nftChain(c.name), chainRules(c.rules, ctx));
       continue;
