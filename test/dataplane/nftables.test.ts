@@ -1,7 +1,9 @@
 // The nftables executor on the fake kernel: one transaction per apply, element updates for workloads
 // that come or go, a no-op that reads only the base chain, status against the record, and revoke.
 import { describe, expect, it } from "vitest";
-import { applyPlan, readStatus, resetDataplane, verifyApplied } from "../../src/dataplane/index.js";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { applyPlan, namespaceId, readStatus, resetDataplane, verifyApplied } from "../../src/dataplane/index.js";
 import { nftables } from "../../src/render/index.js";
 import { FakeKernel } from "../support/fake-kernel.js";
 import { planA, planAWithNewWorkload, planB } from "./fixtures.js";
@@ -64,6 +66,28 @@ describe("nftables apply", () => {
     const shrunk = await applyPlan(k, planA, nft);
     expect(shrunk.rulesChanged).toBe(false);
     expect(nftWrites(k).at(-1)!.input!).toMatch(/^delete element inet moat-a /);
+    expect((await readStatus(k, nft)).agrees).toBe(true);
+  });
+
+  it("keeps the set elements in a side file that a no-op never reads; a side file of another record means a full rewrite", async () => {
+    const k = new FakeKernel();
+    await applyPlan(k, planA, nft);
+    const main = join(process.env.MOAT_STATE_DIR!, `netns-${await namespaceId(k)}.json`);
+    const side = main.replace(/\.json$/, ".elements.json");
+    const rec = JSON.parse(readFileSync(main, "utf8")) as { elements?: unknown; elementsId?: string };
+    expect(rec.elements).toBeUndefined();
+    expect(JSON.parse(readFileSync(side, "utf8")).id).toBe(rec.elementsId);
+    // A no-op does not need it: removed, the repeated apply still writes nothing.
+    rmSync(side);
+    expect((await applyPlan(k, planA, nft)).changed).toBe(false);
+    // Without the elements applied last, a workload more cannot be a diff: the tables are made anew.
+    const grown = await applyPlan(k, planAWithNewWorkload, nft);
+    expect(grown).toMatchObject({ changed: true, rulesChanged: true });
+    // With them (written by that apply), the way back is element deletes.
+    expect((await applyPlan(k, planA, nft)).rulesChanged).toBe(false);
+    // A side file left by another record (a crash between the two writes) is not trusted.
+    writeFileSync(side, JSON.stringify({ id: "someone-else", elements: {} }));
+    expect((await applyPlan(k, planAWithNewWorkload, nft)).rulesChanged).toBe(true);
     expect((await readStatus(k, nft)).agrees).toBe(true);
   });
 

@@ -14,7 +14,7 @@
 //   rules hash, and nothing is written.
 import type { Plan } from "../../compile/index.js";
 import { GENERATIONS, NFT_FAMILY, nftables, nftTable, nftTableGeneration, otherGeneration, type Generation } from "../../render/index.js";
-import { linesHash, type AppliedRecord } from "../record.js";
+import { linesHash, loadRecordElements, type AppliedRecord, type RecordWithElements } from "../record.js";
 import type { Runner } from "../runner.js";
 import { runChecked, runTool, unavailable, withFailedLine } from "../tools.js";
 import type { ApplyOptions, Dataplane, Difference, ReadBack, ResetReport } from "../types.js";
@@ -118,7 +118,7 @@ async function readBridge(runner: Runner, generation: Generation, terse = false)
 const isInterval = (s: { decl: string[] }) => s.decl.includes("flags interval");
 
 /** What the nftables executor records beyond the common record: every set's elements, for the next diff. */
-type NftRecord = AppliedRecord & { elements: Record<string, string[]>; counts?: { rules: number; sets: number }; allowRules?: AllowPlace[] };
+type NftRecord = RecordWithElements & { counts?: { rules: number; sets: number }; allowRules?: AllowPlace[] };
 
 export function nftablesDataplane(runner: Runner): Dataplane {
   const record = (plan: Plan, rendering: nftables.NftRendering, generation: Generation, chains: Record<string, string>, setHashes: Record<string, string>): NftRecord => ({
@@ -212,7 +212,8 @@ export function nftablesDataplane(runner: Runner): Dataplane {
     const t = performance.now();
     const r = nftables.renderNft(plan);
     const renderMs = performance.now() - t;
-    const before = recorded?.elements;
+    // The elements applied last, from the record's side file (the no-op above never reads it).
+    const before = recorded?.elements ?? (prior ? await loadRecordElements(runner, prior) : undefined);
     const cheap = { backend: "nftables" as const, rulesHash: r.rulesHash, notes, renderMs, ...counts(plan, r) };
     // Nothing changed, or only elements: the record's generation, checked by its state set alone.
     if (!opts.resync && !prior?.drift && prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner, prior.generation)) === r.rulesHash) {
@@ -222,7 +223,7 @@ export function nftablesDataplane(runner: Runner): Dataplane {
       try {
         await nftFile(runner, nftables.renderElementChanges(changes, prior.generation));
         // The rules are the same, so moat's FORWARD rule is where the record put it (apply checks it there).
-        const next: NftRecord = { ...record(plan, r, prior.generation, prior.chains, { ...prior.sets, ...Object.fromEntries(changes.map((c) => [c.set, linesHash(r.sets.find((s) => s.name === c.set)!.elements)])) }), ...(recorded.allowRules ? { allowRules: recorded.allowRules } : {}) };
+        const next: NftRecord = { ...record(plan, r, prior.generation, prior.chains, { ...prior.sets, ...Object.fromEntries(changes.map((c) => [c.set, linesHash(r.sets.find((s) => s.name === c.set)!.elements)])) }), ...(recorded?.allowRules ? { allowRules: recorded.allowRules } : {}) };
         return { report: { ...base, changed: true, rulesChanged: false, setsCreated: 0, setsUpdated: changes.length, setsRemoved: 0 }, record: next };
       } catch {
         // The kernel's elements are not what the record says (someone changed them): resync in full.
