@@ -11,6 +11,7 @@
 import { createHash } from "node:crypto";
 import type { PlanSet, SetMember } from "../../compile/index.js";
 import type { Family } from "../names.js";
+import { nftString } from "./escape.js";
 import { cidrsOverlap, parseCidr, type Cidr } from "../../model/index.js";
 
 export interface MergedSet {
@@ -30,7 +31,7 @@ const isHost = (cidr: string) => (/\/32$/.test(cidr) && !cidr.includes(":")) || 
 export const bare = (cidr: string) => (isHost(cidr) ? cidr.replace(/\/\d+$/, "") : cidr);
 export const hex32 = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
 
-/** The tag of the same-named Plan set expression, as nft prints it back. */
+/** The part of a lookup key that stands for a Plan set's tag, written as nft prints it back. */
 export const tagExpr = (tag: string) => `meta mark & ${tag} | ${tag}`;
 
 /**
@@ -76,10 +77,10 @@ function outermost(members: SetMember[]): SetMember[] {
 }
 
 const CATEGORIES = {
-  hosts: { ports: false, interval: false, comment: "members of moat's host sets, each with its set's tag" },
-  nets: { ports: false, interval: true, comment: "members of moat's network sets, each with its set's tag" },
-  hostports: { ports: true, interval: false, comment: "members of moat's named-port sets, each with its set's tag" },
-  netports: { ports: true, interval: true, comment: "members of moat's named-port sets with networks, each with its set's tag" },
+  hosts: { ports: false, interval: false, comment: "hosts of every moat set, each tagged with its set" },
+  nets: { ports: false, interval: true, comment: "members of every moat set with networks, each tagged with its set" },
+  hostports: { ports: true, interval: false, comment: "hosts and named ports of every moat set, each tagged with its set" },
+  netports: { ports: true, interval: true, comment: "networks and named ports of every moat set, each tagged with its set" },
 } as const;
 type Category = keyof typeof CATEGORIES;
 
@@ -114,7 +115,7 @@ export function mergeSets(planSets: readonly PlanSet[]): { sets: MergedSet[]; lo
       if (!list) continue;
       const addr = family === 4 ? "ipv4_addr" : "ipv6_addr";
       const type = c.ports ? `${addr} . inet_proto . inet_service . mark` : `${addr} . mark`;
-      sets.push({ name, decl: [`type ${type}`, ...(c.interval ? ["flags interval"] : []), `comment "${c.comment}"`], elements: list.sort() });
+      sets.push({ name, decl: [`type ${type}`, ...(c.interval ? ["flags interval"] : []), `comment ${nftString(c.comment, 100)}`], elements: list.sort() });
     }
   }
   return { sets, lookup: (set, family) => where.get(`${set}-${family}`) };

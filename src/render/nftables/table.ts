@@ -5,7 +5,8 @@
 //   one rule jumps to moat-fwd and carries the rules hash in its comment, for status and cheap checks.
 // - Every Plan chain is a regular chain "moat-<name>"; jumps, gotos and returns mean what they mean in
 //   iptables. A Plan rule that names sets or an ICMP protocol becomes one rule per family (ip saddr
-//   @s-4 / ip6 saddr @s-6); a packet of one family never matches the other's rule, so order holds.
+//   ... @moat-hosts-4 / ip6 saddr ... @moat-hosts-6); a packet of one family never matches the other's
+//   rule, so order holds.
 // - Sets: every Plan set's members in at most four nft sets per family, each element tagged with its
 //   Plan set (members.ts): hosts in a hash set, prefixes in an interval set, named ports as the
 //   concatenation ipv4_addr . inet_proto . inet_service, each `. mark` for the tag.
@@ -86,7 +87,6 @@ function verdictText(v: Verdict): string {
       return v.identity ? `meta mark set meta mark & ${hex32((~IDENTITY_MASK | v.identity) >>> 0)} | ${hex32(v.identity)}` : `meta mark set meta mark & ${hex32(~IDENTITY_MASK >>> 0)}`;
   }
 }
-
 
 function identityExpr(m: NonNullable<Match["identity"]>): string {
   const values = m.values.length === 1 ? hex32(m.values[0]!) : `{ ${m.values.map(hex32).join(", ")} }`;
