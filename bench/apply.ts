@@ -12,7 +12,7 @@ import { compile } from "../src/compile/index.js";
 import { applyPlan, processRunner, runOk, type ApplyReport } from "../src/dataplane/index.js";
 import type { BackendName } from "../src/render/index.js";
 import { syntheticModel } from "./compile.js";
-import { connectLatency, wirePair, type LatencyPair } from "./latency.js";
+import { connectLatency, connects, wirePair, type LatencyPair } from "./latency.js";
 
 const ipOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
@@ -56,7 +56,8 @@ export async function benchApply(): Promise<void> {
       let pair: LatencyPair | undefined;
       try {
         const w = latencyWorkloads(n, policies);
-        pair = await wirePair(ns, { ip: ipOf(w.server), iface: `cali${w.server}` }, { ip: ipOf(w.client) }, 80);
+        pair = await wirePair(ns, { ip: ipOf(w.server), iface: `cali${w.server}` }, { ip: ipOf(w.client) }, 80, 81);
+        if (!(await connects(pair, 81))) throw new Error("with no rules, the latency client cannot reach the server");
         const open = await connectLatency(pair);
         const runner = processRunner(ns);
         const apply = (p: (typeof plans)["base"]) => timed(() => applyPlan(runner, p, { backend }));
@@ -68,6 +69,8 @@ export async function benchApply(): Promise<void> {
         await apply(plans.base);
         const policy = await apply(plans.policy);
         await apply(plans.base);
+        // Port 81 is not in the policy's list: the plan must stop it, or the figure below measures nothing.
+        if (await connects(pair, 81)) throw new Error(`${backend}: the plan did not deny port 81 to the latency client`);
         const enforced = await connectLatency(pair);
         const k = (r: { report: ApplyReport }) => `kernel ${fmt(r.report.timings.kernel)}`;
         console.log(

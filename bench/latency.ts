@@ -11,6 +11,8 @@ export interface LatencyPair {
   server: string;
   serverIp: string;
   port: number;
+  /** A second port the server listens on, which the Plan does not allow: proof that rules are in force. */
+  deniedPort: number;
   stop(): Promise<void>;
 }
 
@@ -18,7 +20,7 @@ const CONNECTS = 400;
 const WARMUP = 5;
 
 /** Wires `local` (a workload of the node) and `remote` (arriving from elsewhere) to node namespace `node`. */
-export async function wirePair(node: string, local: { ip: string; iface: string }, remote: { ip: string }, port: number): Promise<LatencyPair> {
+export async function wirePair(node: string, local: { ip: string; iface: string }, remote: { ip: string }, port: number, deniedPort: number): Promise<LatencyPair> {
   const host = processRunner();
   const n = processRunner(node);
   const server = `${node}-srv`;
@@ -43,7 +45,7 @@ export async function wirePair(node: string, local: { ip: string; iface: string 
   await runOk(n, "sysctl", ["-qw", "net.ipv4.ip_forward=1"]);
   await wire(server, local.iface, local.ip);
   await wire(client, "uplink0", remote.ip);
-  const listener: ChildProcess = spawn("ip", ["netns", "exec", server, process.execPath, "-e", `require("net").createServer((s) => s.end()).listen(${port}, "${local.ip}", () => console.log("ready"))`], { stdio: ["ignore", "pipe", "inherit"] });
+  const listener: ChildProcess = spawn("ip", ["netns", "exec", server, process.execPath, "-e", `const net = require("net"); net.createServer((s) => s.end()).listen(${deniedPort}, "${local.ip}", () => net.createServer((s) => s.end()).listen(${port}, "${local.ip}", () => console.log("ready")))`], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("latency server did not listen within 10 s")), 10_000);
     listener.stdout!.once("data", () => (clearTimeout(timer), resolve()));
@@ -54,6 +56,7 @@ export async function wirePair(node: string, local: { ip: string; iface: string 
     server,
     serverIp: local.ip,
     port,
+    deniedPort,
     async stop() {
       listener.kill();
       for (const ns of [server, client]) await host.run("ip", ["netns", "del", ns]);
@@ -83,4 +86,11 @@ export async function connectLatency(pair: LatencyPair): Promise<{ p50: number; 
   const times = (JSON.parse(r.stdout) as number[]).sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
   return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** Whether one TCP connect from the client to `port` gets through within 500 ms. */
+export async function connects(pair: LatencyPair, port: number): Promise<boolean> {
+  const script = `const s = require("net").connect({ host: "${pair.serverIp}", port: ${port} });
+    s.setTimeout(500, () => process.exit(1)); s.once("connect", () => process.exit(0)); s.once("error", () => process.exit(1));`;
+  return (await processRunner().run("ip", ["netns", "exec", pair.client, process.execPath, "-e", script])).code === 0;
 }
