@@ -83,13 +83,35 @@ async function readTable(runner: Runner, generation: Generation, terse = false) 
   return parseNftTable(r.stdout);
 }
 
+const isSorted = (list: readonly string[]) => list.every((e, i) => i === 0 || list[i - 1]! < e);
+
+/**
+ * What to add and remove to make `had` into `want`. Both come from renderings, whose elements are
+ * sorted and distinct: then one merge-like walk, with no hashing (two Sets of 650k elements were a
+ * second of a 100k apply). Anything else goes through Sets.
+ */
+export function listDifference(had: readonly string[], want: readonly string[]): { add: string[]; remove: string[] } {
+  if (!isSorted(had) || !isSorted(want)) {
+    const h = new Set(had);
+    const w = new Set(want);
+    return { add: want.filter((e) => !h.has(e)), remove: [...h].filter((e) => !w.has(e)) };
+  }
+  const add: string[] = [];
+  const remove: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < had.length || j < want.length) {
+    if (j >= want.length || (i < had.length && had[i]! < want[j]!)) remove.push(had[i++]!);
+    else if (i >= had.length || want[j]! < had[i]!) add.push(want[j++]!);
+    else (i++, j++);
+  }
+  return { add, remove };
+}
+
 function elementChanges(before: Record<string, string[]>, sets: nftables.NftSet[]) {
   const out: { set: string; add: string[]; remove: string[] }[] = [];
   for (const s of sets) {
-    const had = new Set(before[s.name] ?? []);
-    const want = new Set(s.elements);
-    const add = s.elements.filter((e) => !had.has(e));
-    const remove = [...had].filter((e) => !want.has(e));
+    const { add, remove } = listDifference(before[s.name] ?? [], s.elements);
     if (add.length || remove.length) out.push({ set: s.name, ...(s.table ? { table: s.table } : {}), add, remove });
   }
   return out;
