@@ -9,6 +9,19 @@ import type { Outcome, Packet, PassResult, TraceStep } from "./packet.js";
 interface NftSetValue {
   kind: "addr" | "concat";
   elements: string[][];
+  /** A set keyed by `... . mark` holds the members of many Plan sets, one tag each: its elements by tag. */
+  byTag?: Map<number, string[][]>;
+}
+
+function byTag(elements: string[][]): Map<number, string[][]> {
+  const out = new Map<number, string[][]>();
+  for (const e of elements) {
+    const tag = Number(e[e.length - 1]);
+    let list = out.get(tag);
+    if (!list) out.set(tag, (list = []));
+    list.push(e);
+  }
+  return out;
 }
 
 export interface NftProgram {
@@ -44,7 +57,7 @@ export function parseNftText(text: string): NftProgram {
     let els = start >= 0 ? body[start]! : undefined;
     for (let j = start + 1; els !== undefined && !els.endsWith("}") && j < body.length; j++) els += ` ${body[j]}`;
     const elements = els ? splitTop(els.slice("elements = {".length).replace(/\}$/, "")).map((e) => e.split(/ \. | : /).map((p) => p.replace(/^"|"$/g, ""))) : [];
-    sets.set(block[2]!, { kind: type.includes(" . ") ? "concat" : "addr", elements });
+    sets.set(block[2]!, { kind: type.includes(" . ") ? "concat" : "addr", elements, ...(type.endsWith(" . mark") ? { byTag: byTag(elements) } : {}) });
   }
   return { sets, chains, ...(bridge ? { bridge } : {}), entry: "forward" };
 }
@@ -172,7 +185,10 @@ function evaluate(prog: NftProgram, rule: string, p: Packet, iif: string | undef
         // A concatenation: ip daddr [. meta l4proto . tcp dport] . meta mark & T | T [!=] @set
         const key = concatKey(words, i);
         const set = prog.sets.get(words[key.end]!.slice(1));
-        const hit = !!set && set.elements.some((e) => e.length === key.parts.length && key.parts.every((k, n) => partMatches(k, e[n]!, addr, p, proto)));
+        // Only the elements of the rule's tag: the merged set holds every Plan set's members.
+        const tag = key.parts.at(-1)!;
+        const candidates = tag.kind === "tag" && set?.byTag ? (set.byTag.get(tag.value) ?? []) : (set?.elements ?? []);
+        const hit = candidates.some((e) => e.length === key.parts.length && key.parts.every((k, n) => partMatches(k, e[n]!, addr, p, proto)));
         if (hit === key.negate) return fail;
         i = key.end + 1;
         continue;
