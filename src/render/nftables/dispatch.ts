@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Chain, PlanRule, PlanSet } from "../../compile/index.js";
 import type { Family } from "../names.js";
+import { bare, isHost } from "./members.js";
 
 export interface Dispatch {
   /** Plan chain name ("eg") to the map that replaces its leading policy jumps. */
@@ -18,7 +19,6 @@ export interface Dispatch {
   elements: Record<Family, string[]>;
 }
 
-const bare = (cidr: string) => cidr.replace(/\/(32|128)$/, "");
 
 /** The leading rules of a stage chain that are plain "address in selector set: jump policy chain". */
 function policyJumps(chain: Chain): PlanRule[] {
@@ -60,7 +60,7 @@ export function dispatchOf(chain: Chain, sets: SetsByName): Dispatch | undefined
       if (!set) return undefined;
       for (const m of family === 4 ? set.v4 : set.v6) {
         // Only host members can be map keys without overlaps; anything else keeps the rules.
-        if (!/\/(32|128)$/.test(m.cidr)) return undefined;
+        if (!isHost(m.cidr)) return undefined;
         let list = byAddress.get(m.cidr);
         if (!list) byAddress.set(m.cidr, (list = []));
         list.push((j.verdict as { chain: string }).chain);

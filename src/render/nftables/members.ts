@@ -26,7 +26,8 @@ export interface SetLookup {
   tag: string;
 }
 
-const isHost = (cidr: string) => (/\/32$/.test(cidr) && !cidr.includes(":")) || /\/128$/.test(cidr);
+/** A /32 IPv4 or /128 IPv6 prefix: a single address. */
+export const isHost = (cidr: string) => (/\/32$/.test(cidr) && !cidr.includes(":")) || /\/128$/.test(cidr);
 /** A host's address without its /32 or /128, as nft prints it; a prefix as it is. */
 export const bare = (cidr: string) => (isHost(cidr) ? cidr.replace(/\/\d+$/, "") : cidr);
 export const hex32 = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
