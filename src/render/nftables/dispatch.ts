@@ -21,7 +21,7 @@ export interface Dispatch {
 
 
 /** The leading rules of a stage chain that are plain "address in selector set: jump policy chain". */
-function policyJumps(chain: Chain): PlanRule[] {
+export function policyJumps(chain: Chain): PlanRule[] {
   const out: PlanRule[] = [];
   for (const r of chain.rules) {
     const m = r.match;
@@ -34,6 +34,9 @@ function policyJumps(chain: Chain): PlanRule[] {
 
 /** The Plan's sets by name, made once per rendering (finding one by a walk per chain was 5 s at 100k). */
 export type SetsByName = ReadonlyMap<string, PlanSet>;
+
+/** The group chain of a stage whose addresses jump to exactly these policy chains, in this order. */
+export const groupChainName = (stage: string, list: readonly string[]) => `${stage}-g${createHash("sha256").update(list.join("\0")).digest("hex").slice(0, 10)}`;
 
 export function dispatchOf(chain: Chain, sets: SetsByName): Dispatch | undefined {
   const stage = chain.name;
@@ -50,7 +53,7 @@ export function dispatchOf(chain: Chain, sets: SetsByName): Dispatch | undefined
   const groupName = (list: string[]) => {
     const key = list.join("\0");
     let name = names.get(key);
-    if (!name) names.set(key, (name = `${stage}-g${createHash("sha256").update(key).digest("hex").slice(0, 10)}`));
+    if (!name) names.set(key, (name = groupChainName(stage, list)));
     return name;
   };
   for (const family of [4, 6] as const) {

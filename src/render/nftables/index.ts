@@ -11,3 +11,4 @@ export const nftablesBackend: Backend = {
   escape: escapeNft,
   renderText: (plan: Plan) => `# nft -f\n${renderTableText(plan)}`,
 };
+export * from "./update.js";

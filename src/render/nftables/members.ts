@@ -55,9 +55,20 @@ export function setTags(names: readonly string[]): Map<string, string> {
   return out;
 }
 
-function memberText(m: SetMember): string {
-  return m.protocol ? `${bare(m.cidr)} . ${m.protocol} . ${m.port}` : bare(m.cidr);
+/** A Plan set member as an element of a merged set, with its set's tag. */
+export function taggedElement(m: SetMember, tag: string): string {
+  return `${m.protocol ? `${bare(m.cidr)} . ${m.protocol} . ${m.port}` : bare(m.cidr)} . ${tag}`;
 }
+
+/** The merged set that holds a Plan set's members of a family ("moat-hosts-4"). */
+export function mergedSetName(kind: PlanSet["kind"], members: readonly SetMember[], family: Family): string {
+  const interval = members.some((m) => !isHost(m.cidr));
+  const category: Category = kind === "address-port" ? (interval ? "netports" : "hostports") : interval ? "nets" : "hosts";
+  return `moat-${category}-${family}`;
+}
+
+/** Whether a merged set is an interval set (its elements are prefixes; the kernel prints them its own way). */
+export const isIntervalSet = (name: string) => /^moat-(nets|netports)-[46]$/.test(name);
 
 /**
  * Without auto-merge (concatenations have none) an interval set refuses overlapping elements: keep only
@@ -97,15 +108,14 @@ export function mergeSets(planSets: readonly PlanSet[]): { sets: MergedSet[]; lo
     for (const s of planSets) {
       const members = family === 4 ? s.v4 : s.v6;
       if (!members.length) continue;
-      const interval = members.some((m) => !isHost(m.cidr));
-      const category: Category = s.kind === "address-port" ? (interval ? "netports" : "hostports") : interval ? "nets" : "hosts";
-      const name = `moat-${category}-${family}`;
+      const name = mergedSetName(s.kind, members, family);
+      const interval = isIntervalSet(name);
       const tag = tags.get(s.name)!;
       where.set(`${s.name}-${family}`, { set: name, tag });
       let list = elements.get(name);
       if (!list) elements.set(name, (list = []));
       // Members are distinct within a Plan set and tags between sets: no element twice.
-      for (const m of interval ? outermost(members) : members) list.push(`${memberText(m)} . ${tag}`);
+      for (const m of interval ? outermost(members) : members) list.push(taggedElement(m, tag));
     }
   }
   const sets: MergedSet[] = [];

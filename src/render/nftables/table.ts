@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import { IDENTITY_MASK, LOG_PREFIX_MAX, type Match, type Plan, type PlanRule, type SetMatch, type Verdict } from "../../compile/index.js";
 import { ALLOWED_MARK, hookComment, NFT_FAMILY, NFT_TABLES, nftTable, type Family, type Generation } from "../names.js";
 import { escapeNft, nftString } from "./escape.js";
-import { dispatchOf } from "./dispatch.js";
+import { dispatchOf, policyJumps } from "./dispatch.js";
 import { bare, hex32, mergeSets, tagExpr, type SetLookup } from "./members.js";
 
 export const NFT_BASE_CHAIN = "forward";
@@ -51,6 +51,30 @@ export interface NftRendering {
   /** Bridge mode: the prerouting chain of `table bridge moat-a` (or moat-b), which checks the source address of every
    * frame from a workload's bridge port (nft cannot see the bridge port in the inet forward hook). */
   bridge?: string[];
+  /** What an update by difference needs to know of this rendering (update.ts). */
+  index: NftIndex;
+}
+
+/** What an update by difference (update.ts) needs to know of a rendering. */
+export interface DispatchIndex {
+  /** The Plan's stage chain ("eg", "in") whose leading policy jumps a verdict map replaced. */
+  stage: string;
+  jumps: { set: string; chain: string }[];
+  /** Addresses that go to each group chain: one that loses its last address is a chain less. */
+  groupUse: ReadonlyMap<string, number>;
+  /** Elements of the stage's map per family: a map that loses its last element is a rule less. */
+  familyUse: Readonly<Record<Family, number>>;
+}
+
+export interface NftIndex {
+  plan: Plan;
+  rulesHash: string;
+  lookup(set: string, family: Family): SetLookup | undefined;
+  /** The anti-spoofing rules and sets as rendered. */
+  spoof: { rules: string[]; bridge?: string[]; sets: NftSet[] };
+  dispatch: DispatchIndex[];
+  /** Sets whose members decide whether a stage chain has a map at all: a change to them is a rules change. */
+  watched: ReadonlySet<string>;
 }
 
 export const BRIDGE_SPOOF_OK = (f: Family) => `bspoof-ok-${f}`;
@@ -147,7 +171,7 @@ function ruleText(rule: PlanRule, family: Family | undefined, ctx: RuleContext):
   return parts.join(" ");
 }
 
-interface RuleContext {
+export interface RuleContext {
   /** Whether a set has no member of a family (lookups in it never match). */
   empty(set: string, family: Family): boolean;
   /** Where a Plan set's members of a family are, and their tag (see members.ts). */
@@ -186,7 +210,7 @@ function chainRules(rules: PlanRule[], ctx: RuleContext): string[] {
   });
 }
 
-function spoofing(plan: Plan, ctx: RuleContext): { sets: NftSet[]; rules: string[]; bridge?: string[] } {
+export function spoofing(plan: Plan, ctx: RuleContext): { sets: NftSet[]; rules: string[]; bridge?: string[] } {
   const spoof = plan.chains.find((c) => c.name === "spoof");
   const ok: Record<Family, string[]> = { 4: [], 6: [] };
   const ifs: string[] = [];
@@ -250,6 +274,8 @@ export function renderNft(plan: Plan): NftRendering {
   const setsByName = new Map(plan.sets.map((s) => [s.name, s]));
   const chains = new Map<string, string[]>();
   const groupChains = new Map<string, string[]>();
+  const dispatches: DispatchIndex[] = [];
+  const watched = new Set<string>();
   for (const c of plan.chains) {
     if (c.name === "spoof") {
       chains.set(nftChain(c.name), spoof.rules);
@@ -257,9 +283,12 @@ export function renderNft(plan: Plan): NftRendering {
     }
     const d = dispatchOf(c, setsByName);
     if (!d) {
+      // Members decide whether such a chain gets a map (only hosts can be keys): a change to them is a rules change.
+      for (const j of policyJumps(c)) watched.add(j.match.sets![0]!.set);
       chains.set(nftChain(c.name), chainRules(c.rules, ctx));
       continue;
     }
+    dispatches.push(dispatchIndex(c.name, c.rules.slice(0, d.replaced), d.elements));
     const maps: string[] = [];
     for (const f of [4, 6] as const) {
       if (!d.elements[f].length) continue;
@@ -277,7 +306,24 @@ export function renderNft(plan: Plan): NftRendering {
   // The allow action shapes the base chain (baseChain), so it is part of the rules.
   const structure = [`allow ${plan.hooks[0]?.allow ?? "accept"}`, ...sets.map((s) => `${s.name} ${s.decl.join("; ")}`), ...[...chains].map(([n, rules]) => `${n}\n${rules.join("\n")}`), ...(spoof.bridge ?? [])].join("\n");
   const rulesHash = createHash("sha256").update(structure).digest("hex").slice(0, 12);
-  return { rulesHash, sets, chains, ...(spoof.bridge ? { bridge: spoof.bridge } : {}) };
+  const index: NftIndex = { plan, rulesHash, lookup: merged.lookup, spoof, dispatch: dispatches, watched };
+  return { rulesHash, sets, chains, ...(spoof.bridge ? { bridge: spoof.bridge } : {}), index };
+}
+
+/** A dispatched stage chain's jumps, and how many addresses go to each group chain and map. */
+function dispatchIndex(stage: string, jumps: PlanRule[], elements: Record<Family, string[]>): DispatchIndex {
+  const groupUse = new Map<string, number>();
+  for (const list of [elements[4], elements[6]])
+    for (const e of list) {
+      const g = e.slice(e.indexOf(" : goto moat-") + " : goto moat-".length);
+      groupUse.set(g, (groupUse.get(g) ?? 0) + 1);
+    }
+  return {
+    stage,
+    jumps: jumps.map((j) => ({ set: j.match.sets![0]!.set, chain: (j.verdict as { chain: string }).chain })),
+    groupUse,
+    familyUse: { 4: elements[4].length, 6: elements[6].length },
+  };
 }
 
 /** The base chain's "allowed by moat" mark as nft prints it back (the read-back skips it). */
