@@ -7,7 +7,7 @@ export { namespaceId } from "./namespace.js";
 export { detectFlavor, existingTables, toolsFor, type Flavor } from "./flavor.js";
 export { iptablesDataplane } from "./iptables/index.js";
 export { parseSave, parseIpsetSave, isMoatJump, currentGeneration, readState } from "./iptables/read.js";
-export { moatTables, nftablesDataplane, nftPresent } from "./nftables/index.js";
+export { moatTables, nftablesDataplane, nftPresent, forgetRenderings } from "./nftables/index.js";
 export { parseNftTable } from "./nftables/read.js";
 export { revokeDenied, deniedByPlan, parseConntrack } from "./revoke.js";
 export { DataplaneUnavailable, debianPackage } from "./tools.js";

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { applyPlan, namespaceId, readStatus, resetDataplane, verifyApplied } from "../../src/dataplane/index.js";
+import { applyPlan, forgetRenderings, namespaceId, readStatus, resetDataplane, verifyApplied } from "../../src/dataplane/index.js";
 import { nftables } from "../../src/render/index.js";
 import { FakeKernel } from "../support/fake-kernel.js";
 import { planA, planAWithNewWorkload, planB } from "./fixtures.js";
@@ -80,14 +80,49 @@ describe("nftables apply", () => {
     // A no-op does not need it: removed, the repeated apply still writes nothing.
     rmSync(side);
     expect((await applyPlan(k, planA, nft)).changed).toBe(false);
-    // Without the elements applied last, a workload more cannot be a diff: the tables are made anew.
+    // Without the elements applied last, a new process cannot make a workload more a diff: the tables are made anew.
+    forgetRenderings();
     const grown = await applyPlan(k, planAWithNewWorkload, nft);
     expect(grown).toMatchObject({ changed: true, rulesChanged: true });
     // With them (written by that apply), the way back is element deletes.
+    forgetRenderings();
     expect((await applyPlan(k, planA, nft)).rulesChanged).toBe(false);
     // A side file left by another record (a crash between the two writes) is not trusted.
     writeFileSync(side, JSON.stringify({ id: "someone-else", elements: {} }));
+    forgetRenderings();
     expect((await applyPlan(k, planAWithNewWorkload, nft)).rulesChanged).toBe(true);
+    expect((await readStatus(k, nft)).agrees).toBe(true);
+  });
+
+  it("updates by difference in the process that rendered the last Plan, journals the changes, and a new process diffs against the side file and journal", async () => {
+    const k = new FakeKernel();
+    await applyPlan(k, planA, nft);
+    const main = join(process.env.MOAT_STATE_DIR!, `netns-${await namespaceId(k)}.json`);
+    const side = main.replace(/\.json$/, ".elements.json");
+    const sideBefore = readFileSync(side, "utf8");
+    // In this process: element changes, without rendering either Plan or rewriting the side file.
+    for (const plan of [planAWithNewWorkload, planA, planAWithNewWorkload]) {
+      const before = k.calls.length;
+      const r = await applyPlan(k, plan, nft);
+      expect(r).toMatchObject({ changed: true, rulesChanged: false });
+      const writes = k.calls.slice(before).filter((c) => c.cmd === "nft" && c.args.includes("-f"));
+      expect(writes.map((c) => c.input!.split(" ")[0])).toEqual([expect.stringMatching(/^(add|delete)$/)]);
+      expect((await readStatus(k, nft)).agrees).toBe(true);
+    }
+    expect(readFileSync(side, "utf8")).toBe(sideBefore);
+    const journal = readFileSync(main.replace(/\.json$/, ".elements.log"), "utf8").trim().split("\n");
+    expect(journal).toHaveLength(3);
+    expect(JSON.parse(readFileSync(main, "utf8")).elementsSeq).toBe(3);
+    // A new process: the side file with the journal replayed is what the kernel holds, so the way back is a diff.
+    forgetRenderings();
+    const back = await applyPlan(k, planA, nft);
+    expect(back).toMatchObject({ changed: true, rulesChanged: false });
+    expect((await readStatus(k, nft)).agrees).toBe(true);
+    // A journal line missing (cut short) is no diff to trust: the tables are made anew.
+    await applyPlan(k, planAWithNewWorkload, nft);
+    writeFileSync(main.replace(/\.json$/, ".elements.log"), "");
+    forgetRenderings();
+    expect(await applyPlan(k, planA, nft)).toMatchObject({ rulesChanged: true });
     expect((await readStatus(k, nft)).agrees).toBe(true);
   });
 

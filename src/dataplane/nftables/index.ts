@@ -10,11 +10,15 @@
 //   (docs/design-changes.md). Then the table is read back once (terse, without elements) for the record.
 // - Only set elements changed (same rules hash): `delete element` / `add element` in one transaction on
 //   the live generation, from the difference between the record's elements and the Plan's.
+// - Only set elements changed, and this process rendered the record's Plan (the agent; an apply after
+//   an apply): the changes come from the two Plans' differences (render/nftables/update.ts) without
+//   rendering either, and go to the record's journal rather than a new side file of every element.
 // - Nothing changed: the record says so; a cheap check (the state set alone) confirms the live table's
 //   rules hash, and nothing is written.
 import type { Plan } from "../../compile/index.js";
 import { GENERATIONS, NFT_FAMILY, nftables, nftTable, nftTableGeneration, otherGeneration, type Generation } from "../../render/index.js";
-import { linesHash, loadRecordElements, type AppliedRecord, type RecordWithElements } from "../record.js";
+import { linesHash, loadRecordElements, membersHash, membersHashAfter, type AppliedRecord, type RecordWithElements } from "../record.js";
+import { namespaceId } from "../namespace.js";
 import type { Runner } from "../runner.js";
 import { runChecked, runTool, unavailable, withFailedLine } from "../tools.js";
 import type { ApplyOptions, Dataplane, Difference, ReadBack, ResetReport } from "../types.js";
@@ -96,16 +100,7 @@ export function listDifference(had: readonly string[], want: readonly string[]):
     const w = new Set(want);
     return { add: want.filter((e) => !h.has(e)), remove: [...h].filter((e) => !w.has(e)) };
   }
-  const add: string[] = [];
-  const remove: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < had.length || j < want.length) {
-    if (j >= want.length || (i < had.length && had[i]! < want[j]!)) remove.push(had[i++]!);
-    else if (i >= had.length || want[j]! < had[i]!) add.push(want[j++]!);
-    else (i++, j++);
-  }
-  return { add, remove };
+  return nftables.sortedDifference(had, want, (e) => e);
 }
 
 function elementChanges(before: Record<string, string[]>, sets: nftables.NftSet[]) {
@@ -142,6 +137,17 @@ const isInterval = (s: { decl: string[] }) => s.decl.includes("flags interval");
 /** What the nftables executor records beyond the common record: every set's elements, for the next diff. */
 type NftRecord = RecordWithElements & { counts?: { rules: number; sets: number }; allowRules?: AllowPlace[] };
 
+/**
+ * Per network namespace, the index of the last rendering this process applied, and the record it made:
+ * the next apply updates from it by difference while the namespace's record is still that one (another
+ * process's apply makes a record of its own, and the cache is passed by).
+ */
+const lastRendered = new Map<string, { key: string; index: nftables.NftIndex }>();
+/** Forgets every rendering, as a new process starts without them (the next apply renders in full). */
+export const forgetRenderings = () => lastRendered.clear();
+
+const recordKey = (r: AppliedRecord) => `${r.generation} ${r.rulesHash} ${r.planHash} ${r.appliedAt}`;
+
 export function nftablesDataplane(runner: Runner): Dataplane {
   const record = (plan: Plan, rendering: nftables.NftRendering, generation: Generation, chains: Record<string, string>, setHashes: Record<string, string>): NftRecord => ({
     version: 1,
@@ -175,12 +181,12 @@ export function nftablesDataplane(runner: Runner): Dataplane {
       await nftFile(runner, nftables.renderDeleteTables(old));
     }
     const chains = expectedChains(plan, r);
-    const sets: Record<string, string> = { [nftables.NFT_STATE_SET]: linesHash([]) };
+    const sets: Record<string, string> = { [nftables.NFT_STATE_SET]: membersHash([]) };
     for (const s of r.sets) {
       if (isInterval(s)) {
         const one = await runTool(runner, "nft", ["list", "set", s.table ?? NFT_FAMILY, nftTable(next), s.name]);
-        sets[s.name] = linesHash(parseNftTable(one.stdout).sets.get(s.name)?.elements ?? []);
-      } else sets[s.name] = linesHash(s.elements);
+        sets[s.name] = membersHash(parseNftTable(one.stdout).sets.get(s.name)?.elements ?? []);
+      } else sets[s.name] = membersHash(s.elements);
     }
     const created = r.sets.filter((s) => !before || !(s.name in before)).length;
     return { record: record(plan, r, next, chains, sets), created };
@@ -223,6 +229,44 @@ export function nftablesDataplane(runner: Runner): Dataplane {
     present: () => nftPresent(runner),
   };
 
+  async function remember(rec: AppliedRecord, index: nftables.NftIndex | undefined) {
+    const ns = await namespaceId(runner);
+    if (index) lastRendered.set(ns, { key: recordKey(rec), index });
+    else lastRendered.delete(ns);
+  }
+
+  /**
+   * The Plan as element changes to the live generation, from the last rendering this process applied
+   * (see lastRendered); undefined when there is none for this record, or the rules differ.
+   */
+  async function applyByDifference(plan: Plan, prior: NftRecord, notes: string[]) {
+    const cached = lastRendered.get(await namespaceId(runner));
+    if (!cached || cached.key !== recordKey(prior) || !prior.counts) return undefined;
+    const t = performance.now();
+    const u = nftables.updateNft(cached.index, plan);
+    const renderMs = performance.now() - t;
+    if (!u || (await hookHash(runner, prior.generation)) !== prior.rulesHash) return undefined;
+    const base = { backend: "nftables" as const, rulesHash: prior.rulesHash, planHash: planHash(plan), generation: prior.generation, notes, renderMs, ...prior.counts };
+    const { elements: _all, elementChanges: _changes, ...kept } = prior;
+    if (!u.changes.length) {
+      const rec: NftRecord = { ...kept, planHash: base.planHash };
+      await remember(rec, u.index);
+      return { report: { ...base, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: rec };
+    }
+    try {
+      await nftFile(runner, nftables.renderElementChanges(u.changes, prior.generation));
+    } catch {
+      // The kernel's elements are not what the record says (someone changed them): render in full.
+      await remember(prior, undefined);
+      return undefined;
+    }
+    const sets = { ...prior.sets };
+    for (const c of u.changes) sets[c.set] = membersHashAfter(sets[c.set], c.add, c.remove);
+    const rec: NftRecord = { ...kept, planHash: base.planHash, appliedAt: new Date().toISOString(), sets, elementChanges: u.changes.map(({ set, add, remove }) => ({ set, add, remove })) };
+    await remember(rec, u.index);
+    return { report: { ...base, changed: true, rulesChanged: false, setsCreated: 0, setsUpdated: u.changes.length, setsRemoved: 0 }, record: rec };
+  }
+
   async function applyTables(plan: Plan, prior: AppliedRecord | undefined, opts: ApplyOptions) {
     const notes = plan.bridged ? await ensureBridgeNetfilter(runner) : [];
     // The very Plan applied last (its hash), and the kernel's table still says so: nothing to render or write.
@@ -230,6 +274,10 @@ export function nftablesDataplane(runner: Runner): Dataplane {
     if (!opts.resync && prior && !prior.drift && recorded?.counts && prior.planHash === planHash(plan) && (await hookHash(runner, prior.generation)) === prior.rulesHash) {
       const report = { backend: "nftables" as const, rulesHash: prior.rulesHash, planHash: prior.planHash, generation: prior.generation, notes, renderMs: 0, ...recorded.counts };
       return { report: { ...report, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
+    }
+    if (!opts.resync && prior && !prior.drift) {
+      const updated = await applyByDifference(plan, prior as NftRecord, notes);
+      if (updated) return updated;
     }
     const t = performance.now();
     const r = nftables.renderNft(plan);
@@ -241,11 +289,15 @@ export function nftablesDataplane(runner: Runner): Dataplane {
     if (!opts.resync && !prior?.drift && prior && before && prior.rulesHash === r.rulesHash && (await hookHash(runner, prior.generation)) === r.rulesHash) {
       const base = { ...cheap, generation: prior.generation };
       const changes = elementChanges(before, r.sets);
-      if (!changes.length) return { report: { ...base, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
+      if (!changes.length) {
+        await remember(prior, r.index);
+        return { report: { ...base, changed: false, rulesChanged: false, setsCreated: 0, setsUpdated: 0, setsRemoved: 0 }, record: prior };
+      }
       try {
         await nftFile(runner, nftables.renderElementChanges(changes, prior.generation));
         // The rules are the same, so moat's FORWARD rule is where the record put it (apply checks it there).
-        const next: NftRecord = { ...record(plan, r, prior.generation, prior.chains, { ...prior.sets, ...Object.fromEntries(changes.map((c) => [c.set, linesHash(r.sets.find((s) => s.name === c.set)!.elements)])) }), ...(recorded?.allowRules ? { allowRules: recorded.allowRules } : {}) };
+        const next: NftRecord = { ...record(plan, r, prior.generation, prior.chains, { ...prior.sets, ...Object.fromEntries(changes.map((c) => [c.set, membersHash(r.sets.find((s) => s.name === c.set)!.elements)])) }), ...(recorded?.allowRules ? { allowRules: recorded.allowRules } : {}) };
+        await remember(next, r.index);
         return { report: { ...base, changed: true, rulesChanged: false, setsCreated: 0, setsUpdated: changes.length, setsRemoved: 0 }, record: next };
       } catch {
         // The kernel's elements are not what the record says (someone changed them): resync in full.
@@ -255,6 +307,7 @@ export function nftablesDataplane(runner: Runner): Dataplane {
     const live = liveGeneration(tables, prior?.generation);
     const next = live ? otherGeneration(live) : "a";
     const { record: rec, created } = await replace(plan, r, before, tables, next);
+    await remember(rec, r.index);
     const removed = before ? Object.keys(before).filter((n) => !r.sets.some((s) => s.name === n)).length : 0;
     return { report: { ...cheap, generation: next, changed: true, rulesChanged: true, setsCreated: created, setsUpdated: 0, setsRemoved: removed }, record: rec };
   }
